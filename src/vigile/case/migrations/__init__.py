@@ -1,0 +1,1 @@
+"""Alembic migrations of the case store, run (`upgrade head`) by `open_store`."""

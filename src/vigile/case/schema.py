@@ -1,0 +1,118 @@
+"""SQLAlchemy Core tables of the case store. Changes go through an Alembic migration too."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+meta = Table(
+    "case_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("discovered_at", DateTime(timezone=True), nullable=False),
+    Column("controller", Text),
+    Column("dpo_contact", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("linked_at", DateTime(timezone=True)),
+    Column("affected_count", Integer, nullable=False, default=0),
+    Column("unmatched_leak_persons", Integer),
+    Column("aggregates", Text),  # JSON figures that outlive a purge
+    Column("purged_at", DateTime(timezone=True)),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("incident_id", "path", "sha256"),
+)
+
+triage = Table(
+    "triage",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    Column("triage_json", Text, nullable=False),
+)
+
+affected = Table(
+    "affected",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("person_ref", String(64), nullable=False),  # keyed HMAC of patient_id
+    Column("match_probability", Float, nullable=False),
+    Column("match_method", String(20), nullable=False),
+    Column("categories", Text, nullable=False),  # sorted ids joined by ","
+    Column("sealed", LargeBinary, nullable=False),  # AES-GCM {patient_id, identity}
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("incident_id", "person_ref"),
+)
+
+review = Table(
+    "review",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("match_probability", Float, nullable=False),
+    Column("sealed", LargeBinary, nullable=False),  # AES-GCM {leak_key, patient_id, masks}
+    Column("decision", String(20)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_by", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("person_ref", String(200)),  # nulled by purge
+    Column("channel", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("detail", Text),  # nulled by purge
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),  # ISO text: hashed exactly as stored
+    Column("actor", String(200), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("details", Text, nullable=False),  # canonical JSON
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)

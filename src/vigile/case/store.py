@@ -1,0 +1,749 @@
+"""The incident's secure store: SQLite file by default, PostgreSQL by URL.
+
+Personal fields (patient id, identity, review masks) are AES-GCM sealed with a
+key held outside the store; every action is audited in a hash chain in the
+same transaction as the action itself.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+
+from ..categories import CATEGORY_IDS
+from . import audit as audit_chain
+from .clock import deadline_clock, from_db, to_utc, utcnow
+from .crypto import FieldCipher
+from .errors import CaseError, IncidentNotFoundError, KeyMissingError, StoreNotFoundError
+from .keys import load_key
+from .migrate import upgrade_head
+from .models import (
+    MATCH_METHODS,
+    NOTIFICATION_STATES,
+    AffectedPerson,
+    Incident,
+    ReviewItem,
+)
+from .schema import affected, evidence, incidents, meta, notifications, review, triage
+
+DEFAULT_DB_FILE = "vigile-case.db"
+ENV_DB = "VIGILE_DB"
+BATCH = 5_000
+_KNOWN_CATEGORIES = frozenset(CATEGORY_IDS)
+_CNIL_CHANNEL = "cnil"
+_DELIVERED = ("handed_over", "sent")
+
+
+def resolve_db_url(url: str | None = None) -> str:
+    """Explicit URL, else VIGILE_DB, else a SQLite file in the working directory.
+
+    A bare path is taken as a SQLite file; `postgresql://` gets the psycopg 3 driver.
+    """
+    url = url or os.environ.get(ENV_DB) or DEFAULT_DB_FILE
+    if "://" not in url:
+        return f"sqlite:///{Path(url).absolute()}"
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def safe_url(url: str) -> str:
+    """The URL for messages: password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+def _default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def _sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def open_store(
+    url: str | None = None,
+    key: bytes | None = None,
+    actor: str | None = None,
+    *,
+    key_file: str | os.PathLike | None = None,
+    create: bool = True,
+) -> CaseStore:
+    """Open (and migrate to `head`) the store. Without a key the store opens locked:
+    incident, status, audit and purge work; reading or writing personal data raises
+    KeyMissingError. A key that does not match the store raises WrongKeyError now.
+    """
+    full_url = resolve_db_url(url)
+    try:
+        sqlite_file = _sqlite_path(full_url)
+    except ArgumentError:
+        raise CaseError("invalid database URL") from None
+    if sqlite_file is not None and not sqlite_file.exists():
+        if not create:
+            raise StoreNotFoundError(f"no case store at {sqlite_file}: run `vigile case new`")
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        # The store is the most sensitive file vigile writes: owner-only from birth.
+        os.close(os.open(sqlite_file, os.O_CREAT | os.O_WRONLY, 0o600))
+    master = load_key(key, key_file)
+    engine = create_engine(full_url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        upgrade_head(engine)
+    except OperationalError as e:
+        engine.dispose()
+        # Driver messages can quote SQL parameters: name the store and the error type only.
+        raise CaseError(
+            f"cannot open case store {safe_url(full_url)} ({type(e.orig).__name__})"
+        ) from None
+    store = CaseStore(engine, FieldCipher(master) if master else None, actor or _default_actor())
+    store._check_key()
+    return store
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _affected_aad(incident_id: int, person_ref: str) -> bytes:
+    return f"vigile.case/affected/{incident_id}/{person_ref}".encode()
+
+
+def _review_aad(incident_id: int) -> bytes:
+    return f"vigile.case/review/{incident_id}".encode()
+
+
+class CaseStore:
+    """One store, possibly holding several incidents. Thread-safe as far as the engine is."""
+
+    def __init__(self, engine: Engine, cipher: FieldCipher | None, actor: str):
+        self.engine = engine
+        self._cipher = cipher
+        self.actor = actor
+
+    # -- plumbing -----------------------------------------------------------------
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> CaseStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def locked(self) -> bool:
+        return self._cipher is None
+
+    def _require_key(self) -> FieldCipher:
+        if self._cipher is None:
+            raise KeyMissingError(
+                "this operation reads or writes personal data and needs the store key: "
+                "set VIGILE_KEY (base64 of 32 bytes) or VIGILE_KEY_FILE, or pass --key-file"
+            )
+        return self._cipher
+
+    def _check_key(self) -> None:
+        if self._cipher is None:
+            return
+        with self.engine.begin() as conn:
+            blob = conn.execute(
+                select(meta.c.value).where(meta.c.key == "key_check")
+            ).scalar_one_or_none()
+            if blob is None:  # first key to meet this store becomes its key
+                conn.execute(insert(meta).values(key="key_check", value=self._cipher.key_check()))
+            else:
+                self._cipher.verify_key_check(blob)
+
+    def _audit(self, conn: Connection, action: str, details: dict | None = None) -> None:
+        audit_chain.append(conn, self.actor, action, details)
+
+    def person_ref(self, patient_id: str) -> str:
+        """Keyed reference of a patient, for `log_notification` and lookups (needs the key)."""
+        return self._require_key().person_ref(patient_id)
+
+    # -- incidents ----------------------------------------------------------------
+    def new_incident(
+        self,
+        name: str,
+        discovered: datetime,
+        controller: str | None = None,
+        dpo_contact: str | None = None,
+    ) -> int:
+        if not name or len(name) > 200:
+            raise ValueError("incident name must be 1 to 200 characters")
+        now = utcnow()
+        try:
+            with self.engine.begin() as conn:
+                iid = conn.execute(
+                    insert(incidents).values(
+                        name=name,
+                        discovered_at=to_utc(discovered),
+                        controller=controller,
+                        dpo_contact=dpo_contact,
+                        created_at=now,
+                        created_by=self.actor,
+                        affected_count=0,
+                    )
+                ).inserted_primary_key[0]
+                self._audit(
+                    conn,
+                    "incident.new",
+                    {"incident_id": iid, "name": name, "discovered": to_utc(discovered)},
+                )
+        except IntegrityError:
+            raise CaseError(f"an incident named {name!r} already exists") from None
+        return int(iid)
+
+    def incident(self, name: str | None = None) -> Incident:
+        q = select(incidents)
+        q = q.where(incidents.c.name == name) if name else q.order_by(incidents.c.id.desc())
+        with self.engine.connect() as conn:
+            row = conn.execute(q.limit(1)).mappings().first()
+        if row is None:
+            raise IncidentNotFoundError(
+                f"no incident named {name!r}" if name else "this store holds no incident yet"
+            )
+        return _incident_from_row(row)
+
+    def incident_by_id(self, incident_id: int) -> Incident:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(incidents).where(incidents.c.id == incident_id)).mappings()
+            row = row.first()
+        if row is None:
+            raise IncidentNotFoundError(f"no incident with id {incident_id}")
+        return _incident_from_row(row)
+
+    def _ensure_incident(self, conn: Connection, incident_id: int) -> None:
+        found = conn.execute(select(incidents.c.id).where(incidents.c.id == incident_id)).first()
+        if found is None:
+            raise IncidentNotFoundError(f"no incident with id {incident_id}")
+
+    # -- evidence & triage --------------------------------------------------------
+    def add_evidence(self, incident_id: int, path: str, sha256: str, size: int) -> None:
+        sha = sha256.lower()
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            raise ValueError("sha256 must be 64 hex digits")
+        with self.engine.begin() as conn:
+            self._ensure_incident(conn, incident_id)
+            exists = conn.execute(
+                select(evidence.c.id).where(
+                    evidence.c.incident_id == incident_id,
+                    evidence.c.path == path,
+                    evidence.c.sha256 == sha,
+                )
+            ).first()
+            if exists:
+                return
+            conn.execute(
+                insert(evidence).values(
+                    incident_id=incident_id, path=path, sha256=sha, size=size, recorded_at=utcnow()
+                )
+            )
+            self._audit(
+                conn,
+                "evidence.add",
+                {"incident_id": incident_id, "path": path, "sha256": sha, "size": size},
+            )
+
+    def evidence(self, incident_id: int) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(evidence.c.path, evidence.c.sha256, evidence.c.size, evidence.c.recorded_at)
+                .where(evidence.c.incident_id == incident_id)
+                .order_by(evidence.c.id)
+            ).mappings()
+            return [dict(r, recorded_at=from_db(r["recorded_at"])) for r in rows]
+
+    def save_triage(self, incident_id: int, triage_json: dict) -> None:
+        """Keep the latest triage result (masked aggregates only, by design of vigile.triage)."""
+        text = audit_chain.canonical_json(triage_json)
+        with self.engine.begin() as conn:
+            self._ensure_incident(conn, incident_id)
+            conn.execute(delete(triage).where(triage.c.incident_id == incident_id))
+            conn.execute(
+                insert(triage).values(incident_id=incident_id, saved_at=utcnow(), triage_json=text)
+            )
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            self._audit(conn, "triage.save", {"incident_id": incident_id, "sha256": digest})
+
+    def triage(self, incident_id: int) -> dict | None:
+        with self.engine.connect() as conn:
+            text = conn.execute(
+                select(triage.c.triage_json).where(triage.c.incident_id == incident_id)
+            ).scalar_one_or_none()
+        return json.loads(text) if text else None
+
+    # -- affected persons ---------------------------------------------------------
+    def replace_affected(
+        self, incident_id: int, persons: Iterable[AffectedPerson], unmatched_leak_persons: int
+    ) -> int:
+        """Replace the incident's affected persons in one transaction (idempotent re-runs).
+
+        Encryption is per person by nature (one blob each); inserts go in executemany batches.
+        """
+        cipher = self._require_key()
+        now = utcnow()
+        seen: set[str] = set()
+        by_category: Counter[str] = Counter()
+        by_method: Counter[str] = Counter()
+        with self.engine.begin() as conn:
+            self._ensure_incident(conn, incident_id)
+            conn.execute(delete(affected).where(affected.c.incident_id == incident_id))
+            it = iter(persons)
+            position = 0
+            while batch := list(islice(it, BATCH)):
+                rows = []
+                for p in batch:
+                    _validate_person(p, position)
+                    ref = cipher.person_ref(p.patient_id)
+                    if ref in seen:
+                        raise ValueError(f"person #{position}: patient id given twice")
+                    seen.add(ref)
+                    by_category.update(p.categories)
+                    by_method[p.match_method] += 1
+                    rows.append(
+                        {
+                            "incident_id": incident_id,
+                            "person_ref": ref,
+                            "match_probability": float(p.match_probability),
+                            "match_method": p.match_method,
+                            "categories": ",".join(sorted(p.categories)),
+                            "sealed": cipher.seal(
+                                {"patient_id": p.patient_id, "identity": dict(p.identity)},
+                                _affected_aad(incident_id, ref),
+                            ),
+                            "created_at": now,
+                        }
+                    )
+                    position += 1
+                _bulk_insert(conn, affected, rows)
+            aggregates = self._aggregates(conn, incident_id)
+            aggregates["affected"] = {
+                "persons": len(seen),
+                "by_category": dict(sorted(by_category.items())),
+                "by_method": dict(sorted(by_method.items())),
+            }
+            conn.execute(
+                update(incidents)
+                .where(incidents.c.id == incident_id)
+                .values(
+                    affected_count=len(seen),
+                    unmatched_leak_persons=int(unmatched_leak_persons),
+                    linked_at=now,
+                    aggregates=json.dumps(aggregates),
+                )
+            )
+            self._audit(
+                conn,
+                "affected.replace",
+                {
+                    "incident_id": incident_id,
+                    "persons": len(seen),
+                    "unmatched_leak_persons": int(unmatched_leak_persons),
+                    "by_method": dict(sorted(by_method.items())),
+                },
+            )
+        return len(seen)
+
+    def affected(self, incident_id: int) -> Iterator[AffectedPerson]:
+        """Decrypted persons, streamed in batches (the access itself is audited)."""
+        cipher = self._require_key()
+        with self.engine.begin() as conn:
+            self._audit(conn, "affected.read", {"incident_id": incident_id})
+        return self._stream_affected(cipher, incident_id)
+
+    def _stream_affected(self, cipher: FieldCipher, incident_id: int) -> Iterator[AffectedPerson]:
+        q = (
+            select(
+                affected.c.person_ref,
+                affected.c.match_probability,
+                affected.c.match_method,
+                affected.c.categories,
+                affected.c.sealed,
+            )
+            .where(affected.c.incident_id == incident_id)
+            .order_by(affected.c.id)
+        )
+        with self.engine.connect() as conn:
+            for ref, prob, method, cats, sealed in conn.execution_options(yield_per=BATCH).execute(
+                q
+            ):
+                data = cipher.open(bytes(sealed), _affected_aad(incident_id, ref))
+                yield AffectedPerson(
+                    patient_id=data["patient_id"],
+                    match_probability=prob,
+                    match_method=method,
+                    categories=frozenset(cats.split(",")) if cats else frozenset(),
+                    identity=data["identity"],
+                )
+
+    def count_affected(self, incident_id: int) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(func.count())
+                .select_from(affected)
+                .where(affected.c.incident_id == incident_id)
+            ).scalar_one()
+
+    # -- manual review ------------------------------------------------------------
+    def add_review(self, incident_id: int, items: Iterable[ReviewItem]) -> int:
+        cipher = self._require_key()
+        now = utcnow()
+        aad = _review_aad(incident_id)
+        rows = [
+            {
+                "incident_id": incident_id,
+                "match_probability": float(it.match_probability),
+                "sealed": cipher.seal(
+                    {
+                        "leak_key": it.leak_key,
+                        "patient_id": it.patient_id,
+                        "leak_masked": dict(it.leak_masked),
+                        "patient_masked": dict(it.patient_masked),
+                    },
+                    aad,
+                ),
+                "decision": None,
+                "created_at": now,
+            }
+            for it in items
+        ]
+        with self.engine.begin() as conn:
+            self._ensure_incident(conn, incident_id)
+            if rows:
+                conn.execute(insert(review), rows)
+            self._audit(conn, "review.add", {"incident_id": incident_id, "items": len(rows)})
+        return len(rows)
+
+    def review_queue(self, incident_id: int, include_decided: bool = False) -> list[ReviewItem]:
+        cipher = self._require_key()
+        q = select(review).where(review.c.incident_id == incident_id).order_by(review.c.id)
+        if not include_decided:
+            q = q.where(review.c.decision.is_(None))
+        with self.engine.begin() as conn:
+            rows = conn.execute(q).mappings().all()
+            self._audit(conn, "review.read", {"incident_id": incident_id, "items": len(rows)})
+        aad = _review_aad(incident_id)
+        out = []
+        for r in rows:
+            d = cipher.open(bytes(r["sealed"]), aad)
+            out.append(
+                ReviewItem(
+                    id=r["id"],
+                    leak_key=d["leak_key"],
+                    patient_id=d["patient_id"],
+                    match_probability=r["match_probability"],
+                    leak_masked=d["leak_masked"],
+                    patient_masked=d["patient_masked"],
+                    decision=r["decision"],
+                )
+            )
+        return out
+
+    def decide_review(self, review_id: int, accept: bool) -> None:
+        decision = "accepted" if accept else "rejected"
+        with self.engine.begin() as conn:
+            iid = conn.execute(
+                select(review.c.incident_id).where(review.c.id == review_id)
+            ).scalar_one_or_none()
+            if iid is None:
+                raise CaseError(f"no review item with id {review_id}")
+            conn.execute(
+                update(review)
+                .where(review.c.id == review_id)
+                .values(decision=decision, decided_at=utcnow(), decided_by=self.actor)
+            )
+            self._audit(
+                conn,
+                "review.decide",
+                {"incident_id": iid, "review_id": review_id, "decision": decision},
+            )
+
+    # -- notifications ------------------------------------------------------------
+    def log_notification(
+        self,
+        incident_id: int,
+        person_ref: str,
+        channel: str,
+        state: str,
+        detail: str | None = None,
+    ) -> None:
+        """One step of a notification. `person_ref` is a reference (see `person_ref()`),
+        never a name or address; channel "cnil" is the authority's notification."""
+        if state not in NOTIFICATION_STATES:
+            raise ValueError(f"state must be one of {sorted(NOTIFICATION_STATES)}")
+        with self.engine.begin() as conn:
+            self._ensure_incident(conn, incident_id)
+            conn.execute(
+                insert(notifications).values(
+                    incident_id=incident_id,
+                    person_ref=person_ref,
+                    channel=channel,
+                    state=state,
+                    detail=detail,
+                    at=utcnow(),
+                )
+            )
+            self._audit(
+                conn,
+                "notification.log",
+                {"incident_id": incident_id, "channel": channel, "state": state},
+            )
+
+    def _notification_counts(self, conn: Connection, incident_id: int) -> dict:
+        """Distinct persons per channel and state, plus the first CNIL delivery time."""
+        rows = conn.execute(
+            select(
+                notifications.c.channel,
+                notifications.c.state,
+                func.count(func.distinct(notifications.c.person_ref)),
+                func.min(notifications.c.at),
+            )
+            .where(notifications.c.incident_id == incident_id)
+            .group_by(notifications.c.channel, notifications.c.state)
+        ).all()
+        counts: dict[str, dict[str, int]] = {}
+        cnil_at = None
+        for channel, state, n, first in rows:
+            counts.setdefault(channel, {})[state] = int(n)
+            if channel == _CNIL_CHANNEL and state in _DELIVERED:
+                first = from_db(first)
+                cnil_at = first if cnil_at is None or first < cnil_at else cnil_at
+        return {"by_channel": counts, "cnil_notified_at": cnil_at.isoformat() if cnil_at else None}
+
+    def _persons_reached(self, conn: Connection, incident_id: int, states: tuple[str, ...]) -> int:
+        return conn.execute(
+            select(func.count(func.distinct(notifications.c.person_ref))).where(
+                notifications.c.incident_id == incident_id,
+                notifications.c.channel != _CNIL_CHANNEL,
+                notifications.c.state.in_(states),
+            )
+        ).scalar_one()
+
+    # -- audit ----------------------------------------------------------------------
+    def audit(self, action: str, details: dict | None = None) -> None:
+        """Record an action done outside the store. `details` must hold no personal value."""
+        with self.engine.begin() as conn:
+            self._audit(conn, action, details)
+
+    def verify_audit(self) -> bool:
+        return self.audit_report().ok
+
+    def audit_report(self) -> audit_chain.ChainReport:
+        with self.engine.connect() as conn:
+            return audit_chain.verify_chain(conn)
+
+    # -- retention ------------------------------------------------------------------
+    def purge(self, incident_id: int, before: datetime | None = None) -> int:
+        """Delete the incident's personal data stored before `before` (default: all of it).
+
+        Keeps the incident, evidence fingerprints, triage, aggregate figures and the
+        audit log; notification rows lose their person reference and detail.
+        Returns the number of affected persons deleted.
+        """
+        cutoff = to_utc(before) if before else None
+        with self.engine.begin() as conn:
+            self._ensure_incident(conn, incident_id)
+            aggregates = self._aggregates(conn, incident_id)
+            aggregates["notifications"] = self._notification_counts(conn, incident_id)
+            aggregates["notifications"]["persons_rendered"] = self._persons_reached(
+                conn, incident_id, ("rendered", *_DELIVERED)
+            )
+            aggregates["notifications"]["persons_sent"] = self._persons_reached(
+                conn, incident_id, _DELIVERED
+            )
+
+            def _older(col):
+                return [col < cutoff] if cutoff else []
+
+            n = conn.execute(
+                delete(affected).where(
+                    affected.c.incident_id == incident_id, *_older(affected.c.created_at)
+                )
+            ).rowcount
+            reviews = conn.execute(
+                delete(review).where(
+                    review.c.incident_id == incident_id, *_older(review.c.created_at)
+                )
+            ).rowcount
+            conn.execute(
+                update(notifications)
+                .where(notifications.c.incident_id == incident_id, *_older(notifications.c.at))
+                .values(person_ref=None, detail=None)
+            )
+            remaining = conn.execute(
+                select(func.count())
+                .select_from(affected)
+                .where(affected.c.incident_id == incident_id)
+            ).scalar_one()
+            values: dict = {"aggregates": json.dumps(aggregates)}
+            if remaining == 0:
+                values["purged_at"] = utcnow()
+            conn.execute(update(incidents).where(incidents.c.id == incident_id).values(**values))
+            self._audit(
+                conn,
+                "purge",
+                {
+                    "incident_id": incident_id,
+                    "before": cutoff,
+                    "persons_deleted": n,
+                    "review_items_deleted": reviews,
+                },
+            )
+        return n
+
+    # -- status -----------------------------------------------------------------------
+    def status(self, incident_id: int, now: datetime | None = None) -> dict:
+        """The 72 h clock and what is done / due, from figures only (no key needed)."""
+        inc = self.incident_by_id(incident_id)
+        with self.engine.connect() as conn:
+            n_evidence = conn.execute(
+                select(func.count())
+                .select_from(evidence)
+                .where(evidence.c.incident_id == incident_id)
+            ).scalar_one()
+            triage_at = conn.execute(
+                select(triage.c.saved_at).where(triage.c.incident_id == incident_id)
+            ).scalar_one_or_none()
+            pending_review = conn.execute(
+                select(func.count())
+                .select_from(review)
+                .where(review.c.incident_id == incident_id, review.c.decision.is_(None))
+            ).scalar_one()
+            if inc.purged_at is None:
+                notif = self._notification_counts(conn, incident_id)
+                rendered = self._persons_reached(conn, incident_id, ("rendered", *_DELIVERED))
+                sent = self._persons_reached(conn, incident_id, _DELIVERED)
+            else:  # person refs are gone: use the figures saved by the purge
+                notif = inc.aggregates.get("notifications", {})
+                rendered = notif.get("persons_rendered", 0)
+                sent = notif.get("persons_sent", 0)
+        cnil_at = notif.get("cnil_notified_at")
+        clock = deadline_clock(inc.discovered, now or utcnow())
+        if cnil_at:
+            late = (datetime.fromisoformat(cnil_at) - inc.discovered).total_seconds() / 3600 - 72
+            clock["cnil_notified_late_hours"] = round(max(late, 0.0), 2)
+        persons = inc.affected_count
+        steps = {
+            "evidence_recorded": {"done": n_evidence > 0, "count": n_evidence},
+            "triage_saved": {
+                "done": triage_at is not None,
+                "at": from_db(triage_at).isoformat() if triage_at else None,
+            },
+            "persons_linked": {
+                "done": inc.linked_at is not None,
+                "count": persons,
+                "unmatched_leak_persons": inc.unmatched_leak_persons,
+                "review_pending": pending_review,
+            },
+            "cnil_notified": {"done": cnil_at is not None, "at": cnil_at},
+            "letters_rendered": {
+                "done": inc.linked_at is not None and rendered >= persons,
+                "count": rendered,
+                "of": persons,
+            },
+            "letters_sent": {
+                "done": inc.linked_at is not None and sent >= persons,
+                "count": sent,
+                "of": persons,
+            },
+        }
+        return {
+            "incident": {
+                "id": inc.id,
+                "name": inc.name,
+                "controller": inc.controller,
+                "dpo_contact": inc.dpo_contact,
+                "discovered": inc.discovered.isoformat(),
+                "purged_at": inc.purged_at.isoformat() if inc.purged_at else None,
+            },
+            "now": to_utc(now or utcnow()).isoformat(),
+            "clock": clock,
+            "steps": steps,
+            "due": [k for k, v in steps.items() if not v["done"]],
+        }
+
+    def _aggregates(self, conn: Connection, incident_id: int) -> dict:
+        text = conn.execute(
+            select(incidents.c.aggregates).where(incidents.c.id == incident_id)
+        ).scalar_one_or_none()
+        return json.loads(text) if text else {}
+
+
+def _bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
+    """executemany; on PostgreSQL a COPY on the same transaction (several times faster than
+    SQLAlchemy's multi-VALUES executemany for 500k rows of bytea)."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    cols = list(rows[0])
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row([r[c] for c in cols])
+
+
+def _validate_person(p: AffectedPerson, position: int) -> None:
+    # Messages give the position in the input, never the values.
+    if p.match_method not in MATCH_METHODS:
+        raise ValueError(f"person #{position}: match_method must be one of {sorted(MATCH_METHODS)}")
+    if not 0.0 <= p.match_probability <= 1.0:
+        raise ValueError(f"person #{position}: match_probability must be within [0, 1]")
+    unknown = set(p.categories) - _KNOWN_CATEGORIES
+    if unknown:
+        raise ValueError(f"person #{position}: unknown category ids {sorted(unknown)}")
+    if not p.patient_id:
+        raise ValueError(f"person #{position}: empty patient_id")
+
+
+def _incident_from_row(r) -> Incident:
+    return Incident(
+        id=r["id"],
+        name=r["name"],
+        discovered=from_db(r["discovered_at"]),
+        controller=r["controller"],
+        dpo_contact=r["dpo_contact"],
+        created_at=from_db(r["created_at"]),
+        created_by=r["created_by"],
+        linked_at=from_db(r["linked_at"]),
+        affected_count=r["affected_count"] or 0,
+        unmatched_leak_persons=r["unmatched_leak_persons"],
+        aggregates=json.loads(r["aggregates"]) if r["aggregates"] else {},
+        purged_at=from_db(r["purged_at"]),
+    )

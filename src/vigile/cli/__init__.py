@@ -1,0 +1,39 @@
+"""vigile's command line: thin typer commands wiring the packages below; no logic of its own."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from . import case_cmd, demo_cmd, link_cmd, scan_cmd, synth_cmd  # noqa: F401  (register commands)
+from .app import app, console_err
+
+
+def main() -> None:
+    """Entry point: one clear line on failure, never a traceback full of cell values."""
+    try:
+        # Without standalone mode click returns the exit code instead of raising it.
+        sys.exit(app(standalone_mode=False) or 0)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        console_err.print("interrupted")
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - last line of defence
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if os.environ.get("VIGILE_DEBUG"):
+            raise
+        # Exception text from data libraries can quote cell contents: show the type only.
+        console_err.print(
+            f"error: internal failure ({type(e).__name__}); rerun with VIGILE_DEBUG=1 for details"
+        )
+        sys.exit(1)
+
+
+__all__ = ["app", "main"]

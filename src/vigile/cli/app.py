@@ -1,0 +1,25 @@
+"""The typer application and the shared consoles."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="vigile",
+    help=(
+        "Guard French health data: find sensitive patient data in files (scan), profile a "
+        "leaked file without spreading it (triage), and prepare what the law then requires."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+console_err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one clear line to stderr and exit."""
+    console_err.print(f"error: {message}", markup=False, highlight=False)
+    raise typer.Exit(code)

@@ -1,0 +1,92 @@
+"""Header hints: folded, tokenised column names matched against detector hints.
+
+`Date de naissance`, `dt_nais`, `DateNaissance` and `DATE_NAISSANCE` all become
+the tokens ("date", "naissance") or ("dt", "nais"); a hint hits when its tokens
+appear contiguously in the header's tokens, or when the header written without
+separators equals the hint without spaces ("DATENAISSANCE"). The longest hit
+wins, so `NOM_MUTUELLE` is an insurer and not a surname.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from vigile.detect.detectors import DETECTORS
+
+STOPWORDS = frozenset(
+    {"de", "du", "des", "la", "le", "les", "d", "l", "of", "the", "en", "a", "au"}
+)
+# Headers that look meaningless (C01, COL_3, field12, V5): content alone decides.
+MEANINGLESS = re.compile(r"^(?:c|col|column|colonne|field|champ|v|var|f|x)?\s*_?\d+$", re.I)
+
+
+def _fold(text: str) -> str:
+    t = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
+
+
+def header_tokens(name: str) -> tuple[str, ...]:
+    """Folded tokens of a header: camelCase and letter/digit boundaries split, stopwords dropped."""
+    s = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)  # DateNaissance -> Date Naissance
+    s = _fold(s)
+    s = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", s)  # adr1 -> adr 1
+    tokens = re.split(r"[^a-z0-9]+", s)
+    return tuple(t for t in tokens if t and t not in STOPWORDS)
+
+
+@dataclass(frozen=True)
+class HeaderHit:
+    detector: str
+    category: str
+    hint: str
+    strength: float  # 1.0 whole header, 0.8 contiguous part of it
+
+
+@cache
+def _hints() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    out = []
+    for d in DETECTORS:
+        for h in d.header_hints:
+            out.append((d.name, d.category, tuple(t for t in h.split() if t not in STOPWORDS)))
+    return tuple(out)
+
+
+def _contains(tokens: tuple[str, ...], sub: tuple[str, ...]) -> bool:
+    n = len(sub)
+    return any(tokens[i : i + n] == sub for i in range(len(tokens) - n + 1))
+
+
+@cache
+def header_hits(name: str) -> tuple[HeaderHit, ...]:
+    """All hint hits for a header, best first (whole-header hits, then longest hint)."""
+    tokens = header_tokens(name)
+    if not tokens or MEANINGLESS.match(name.strip()):
+        return ()
+    compact = "".join(tokens)
+    hits: list[tuple[float, int, HeaderHit]] = []
+    for det, cat, hint in _hints():
+        if not hint:
+            continue
+        if tokens == hint or compact == "".join(hint):
+            strength = 1.0
+        elif _contains(tokens, hint):
+            strength = 0.8
+        else:
+            continue
+        hits.append((strength, len("".join(hint)), HeaderHit(det, cat, " ".join(hint), strength)))
+    hits.sort(key=lambda x: (-x[0], -x[1]))
+    return tuple(h for *_, h in hits)
+
+
+def best_header_hit(name: str) -> HeaderHit | None:
+    """The strongest hit; the longest matched hint wins among partial hits."""
+    hits = header_hits(name)
+    if not hits:
+        return None
+    whole = [h for h in hits if h.strength == 1.0]
+    if whole:
+        return whole[0]
+    return max(hits, key=lambda h: len(h.hint.replace(" ", "")))

@@ -1,0 +1,375 @@
+"""Column classification: accumulate evidence over batches, then decide once.
+
+`ColumnProfiler.update` runs the vectorised engine on a batch and adds counts;
+`finish` combines the header prior with content shares into one category per
+column (or None), a confidence, the shares and up to three masked samples.
+Raw values stay in memory only for those samples and are masked on output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from vigile.detect import engine as en
+from vigile.detect import validators as v
+from vigile.detect.headers import best_header_hit
+from vigile.detect.mask import mask
+from vigile.shapes import ColumnFinding, SourceKind
+
+SMALL_DISTINCT = 64
+HEADER_ONLY = {"insurance", "health_condition", "medication", "lab_test", "login", "password"}
+NAME_LIKE = {"last_name", "first_name", "city", "address"}
+
+
+@dataclass
+class _Acc:
+    ne: int = 0
+    num: int = 0
+    multiword: int = 0
+    lsum: int = 0
+    uniq_max: int = 0
+    uniq_sum: int = 0
+    lengths: int = 0
+    counts: Counter = field(default_factory=Counter)
+    small: dict[str, int] | None = field(default_factory=dict)
+    years: Counter = field(default_factory=Counter)
+    samples: list[str] = field(default_factory=list)
+    pairs: Counter = field(default_factory=Counter)  # key column index -> valid NIR rows
+
+    def share(self, key: str) -> float:
+        return self.counts[key] / self.ne if self.ne else 0.0
+
+
+@dataclass
+class _Cand:
+    category: str
+    confidence: float
+    share: float
+    validated: float
+    note: str | None = None
+
+
+class ColumnProfiler:
+    """Accumulates evidence for each column over batches; `finish` classifies."""
+
+    def __init__(self, columns: list[str], kind: SourceKind = "table") -> None:
+        self.columns = list(columns)
+        self.kind = kind
+        self._acc = [_Acc() for _ in self.columns]
+
+    def update(self, batch: pl.DataFrame) -> None:
+        if batch.width == 0 or batch.height == 0:
+            return
+        batch = batch.select([pl.col(c).cast(pl.String) for c in self.columns])
+        distincts = en.distinct_counts(batch)
+        feats = en.features(distincts)
+        counts = en.run_detectors(distincts, feats, text_kind=self.kind == "text")
+        for i, (d, f, c) in enumerate(zip(distincts, feats, counts, strict=True)):
+            self._accumulate(self._acc[i], d, f, c)
+        self._pair_nir(batch, feats, counts)
+
+    def _accumulate(self, a: _Acc, d: pl.DataFrame, f: en.Features, c: dict[str, int]) -> None:
+        if not f.ne:
+            return
+        a.ne += f.ne
+        a.num += f.num
+        a.multiword += f.multiword
+        a.lsum += f.lsum
+        a.uniq_max = max(a.uniq_max, f.uniq)
+        a.uniq_sum += f.uniq
+        a.lengths = max(a.lengths, c.pop("lengths", 0))  # distinct lengths: a max, not a sum
+        a.counts.update(c)
+        if c.get("iban", 0) >= 0.3 * f.ne:
+            total, ok = en.validate_distinct(
+                d, en.DETECTORS_BY_NAME["iban"].patterns[0], v.iban_is_valid
+            )
+            a.counts["iban~valid"] += round(ok)
+        if c.get("phone_intl", 0) >= 0.1 * f.ne:
+            pat = en.DETECTORS_BY_NAME["phone_intl"].patterns[0]
+            total, ok = en.validate_distinct(d, pat, en.intl_phone_is_valid)
+            a.counts["phone_intl~valid"] += round(ok)
+        if c.get("date~shape", 0) >= 0.5 * f.ne:
+            years = en.date_years(d)
+            a.years.update(years)
+            a.counts["date"] += sum(years.values())
+        if a.small is not None:
+            if d.height > SMALL_DISTINCT:
+                a.small = None
+            else:
+                for val, n in d.iter_rows():
+                    a.small[val] = a.small.get(val, 0) + n
+                if len(a.small) > SMALL_DISTINCT:
+                    a.small = None
+        if len(a.samples) < 3:
+            smallest = d.select(pl.col(en.V).bottom_k(3 - len(a.samples)))[en.V].to_list()
+            a.samples.extend(x for x in smallest if x not in a.samples)
+
+    def _pair_nir(self, batch: pl.DataFrame, feats: list[en.Features], counts: list[dict]) -> None:
+        """13-character NIR bodies beside a 1-2 digit key column: check the pair row by row."""
+        for i, c in enumerate(counts):
+            f = feats[i]
+            if not f.ne or c.get("nir_body", 0) < 0.5 * f.ne:
+                continue
+            for j in (i + 1, i - 1):
+                if 0 <= j < len(feats) and feats[j].ne and feats[j].lmax <= 2:
+                    if feats[j].share(feats[j].num) >= 0.9:
+                        valid = en.nir_pair_valid(batch, self.columns[i], self.columns[j])
+                        self._acc[i].pairs[j] += valid
+
+    # --- decision -----------------------------------------------------------
+
+    def finish(self) -> list[ColumnFinding]:
+        first = [self._decide(i, None) for i in range(len(self.columns))]
+        postcode_cols = {i for i, c in enumerate(first) if c and c.category == "postcode"}
+        decided: list[_Cand | None] = []
+        for i in range(len(self.columns)):
+            beside_pc = bool({i - 1, i + 1} & postcode_cols)
+            decided.append(self._decide(i, beside_pc) if beside_pc else first[i])
+        notes: dict[int, _Cand] = {}
+        for i, a in enumerate(self._acc):  # split NIR: body and key are one identifier
+            for j, valid in a.pairs.items():
+                share = valid / a.ne if a.ne else 0.0
+                if share >= 0.5:
+                    decided[i] = _Cand(
+                        "nir",
+                        min(0.99, 0.6 + 0.4 * share),
+                        share,
+                        share,
+                        f"NIR body; key in column {self.columns[j]}",
+                    )
+                    notes[j] = _Cand(
+                        "nir",
+                        decided[i].confidence,
+                        1.0,
+                        share,
+                        f"NIR key column paired with {self.columns[i]}",
+                    )
+        decided = [notes.get(i, c) for i, c in enumerate(decided)]
+        return [self._finding(i, c) for i, c in enumerate(decided)]
+
+    def _finding(self, i: int, c: _Cand | None) -> ColumnFinding:
+        a = self._acc[i]
+        text = {
+            k.removeprefix("text:"): round(n / a.ne, 4)
+            for k, n in sorted(a.counts.items())
+            if k.startswith("text:") and n > 0 and a.ne
+        }
+        cat = c.category if c else None
+        mcat = cat if cat not in (None,) and not (c and c.note and "key column" in c.note) else None
+        samples = tuple(mask(s, mcat) for s in a.samples[:3])
+        if c and c.note and "key column" in c.note:
+            samples = tuple(mask(s, "sex") for s in a.samples[:3])  # fully masked digits
+        return ColumnFinding(
+            name=self.columns[i],
+            category=cat,
+            confidence=round(c.confidence, 3) if c else 0.0,
+            share=round(c.share, 4) if c else 0.0,
+            validated_share=round(c.validated, 4) if c else 0.0,
+            non_empty=a.ne,
+            text_categories=text,
+            masked_samples=samples,
+            note=c.note if c else None,
+        )
+
+    def _decide(self, i: int, beside_postcode: bool | None) -> _Cand | None:
+        a = self._acc[i]
+        if not a.ne:
+            return None
+        hit = best_header_hit(self.columns[i])
+        if a.small is not None and len(a.small) == 1 and a.ne >= 5:
+            return None  # constant column
+        cands = _content_candidates(a, bool(beside_postcode))
+        if hit is not None:
+            cands = _apply_header(a, hit.category, hit.detector, hit.strength, cands)
+        if not cands:
+            return None
+        return max(cands, key=lambda c: c.confidence)
+
+
+def _uniq_ratio(a: _Acc) -> float:
+    return min(1.0, a.uniq_sum / a.ne) if a.ne else 0.0
+
+
+def _content_candidates(a: _Acc, beside_postcode: bool) -> list[_Cand]:
+    s = a.share
+    out: list[_Cand] = []
+
+    def add(cat: str, conf: float, share: float, validated: float | None = None) -> None:
+        out.append(_Cand(cat, min(conf, 0.99), share, share if validated is None else validated))
+
+    if s("nir~valid") >= 0.6:
+        add("nir", 0.6 + 0.4 * s("nir~valid"), s("nir"), s("nir~valid"))
+    phone = s("phone") + s("phone_intl~valid")
+    if phone >= 0.6:
+        add("phone", 0.5 + 0.45 * phone, phone)
+    if s("postcode~valid") >= 0.8 and (s("postcode~round") >= 0.4 or beside_postcode):
+        add(
+            "postcode",
+            0.5 + 0.3 * s("postcode~valid") + 0.1 * (s("postcode~round") >= 0.4),
+            s("postcode"),
+            s("postcode~valid"),
+        )
+    if s("rpps~valid") >= 0.9:
+        add("rpps", 0.85, s("rpps"), s("rpps~valid"))
+    if s("finess~valid") >= 0.9:
+        add("finess", 0.8, s("finess"), s("finess~valid"))
+    if s("date") >= 0.6:
+        add(_birth_or_date(a), 0.55 + 0.3 * s("date"), s("date"))
+    if s("ip_address") >= 0.6:
+        add("ip_address", 0.85, s("ip_address"))
+    if s("email") >= 0.6:
+        add("email", 0.85, s("email"))
+    if s("iban~valid") >= 0.6:
+        add("iban", 0.9, s("iban"), s("iban~valid"))
+    if s("password_hash") >= 0.8:
+        add("password", 0.85, s("password_hash"))
+    uniq = _uniq_ratio(a)
+    if s("plain_password") >= 0.8 and uniq >= 0.9 and a.lengths >= 3 and s("login") < 0.5:
+        add("password", 0.6, s("plain_password"))
+    if s("password_hash") >= 0.3 and s("password_hash") + s("plain_password") >= 0.8:
+        add("password", 0.65, s("password_hash") + s("plain_password"))  # hashes mixed with plain
+    if s("login") >= 0.9 and uniq >= 0.9:
+        add("login", 0.6, s("login"))
+    if s("blood_group") >= 0.8 and s("blood_group~rh") >= 0.3 and a.uniq_max >= 2:
+        add("blood_group", 0.85, s("blood_group"))
+    if s("sex") >= 0.9 and a.small is not None:
+        codes = {en.sex_code(x) for x in a.small}
+        if codes == {"M", "F"} and len(a.small) <= 3:
+            add("sex", 0.8, s("sex"))
+    _name_candidates(a, beside_postcode, add)
+    free_text = a.multiword >= 0.3 * a.ne and a.lsum >= 12 * a.ne
+    for cat in ("medication", "lab_test", "health_condition"):
+        if s(cat) >= (0.8 if free_text else 0.5):  # comments mentioning health stay free text
+            # results carry units that read as dosages: analyses win over medication
+            penalty = 0.2 if cat == "medication" and s("lab_test") >= 0.5 else 0.0
+            add(cat, 0.5 + 0.3 * s(cat) - penalty, s(cat))
+    return out
+
+
+def _name_candidates(a: _Acc, beside_postcode: bool, add) -> None:
+    s = a.share
+    if "alpha_only" not in a.counts:
+        return
+    alpha = s("alpha_only")
+    # Persons and places are many; lab names, sites and statuses are few.
+    many = a.uniq_sum >= min(50, 0.3 * a.ne)
+    clinical = max(s("health_condition"), s("medication"), s("lab_test"))
+    if s("insurer") >= 0.6:
+        add("insurance", 0.8, s("insurer"))
+    if s("address") >= 0.5:
+        add("address", 0.75, s("address"))
+    if s("first_name") >= 0.6 and alpha >= 0.8:
+        add("first_name", 0.5 + 0.4 * s("first_name"), s("first_name"))
+        return
+    if s("organisation") >= 0.3 or clinical >= 0.1 or not many:
+        return
+    if alpha >= 0.8 and beside_postcode and s("insurer") < 0.3:
+        add("city", 0.75, alpha)
+        return
+    if alpha >= 0.8 and s("city_marker") >= 0.15 and s("surname") < 0.3:
+        add("city", 0.55, alpha)
+        return
+    if s("prescriber") >= 0.5:
+        add("last_name", 0.75, s("prescriber"))
+    elif alpha >= 0.8 and s("upper") >= 0.6 and s("surname") >= 0.15:
+        add("last_name", 0.5 + 0.4 * s("surname"), s("surname"))
+
+
+def _birth_or_date(a: _Acc) -> str:
+    """Birth dates: every year plausible (1900..today), no times, ages spread over decades."""
+    total = sum(a.years.values())
+    if not total or a.counts["date~time"] > 0.1 * a.ne:
+        return "date"
+    this_year = dt.date.today().year
+    plausible = sum(n for y, n in a.years.items() if 1900 <= y <= this_year) / total
+    ys = sorted(a.years.elements()) if total <= 100_000 else None
+    if ys is None:
+        lo, hi = _quantile_years(a.years, total)
+    else:
+        lo, hi = ys[int(0.1 * (len(ys) - 1))], ys[int(0.9 * (len(ys) - 1))]
+    return "birth_date" if plausible >= 0.99 and hi - lo >= 15 else "date"
+
+
+def _quantile_years(years: Counter, total: int) -> tuple[int, int]:
+    acc, lo, hi = 0, None, None
+    for y in sorted(years):
+        acc += years[y]
+        if lo is None and acc >= 0.1 * total:
+            lo = y
+        if hi is None and acc >= 0.9 * total:
+            hi = y
+    return lo or 0, hi or 0
+
+
+def _apply_header(
+    a: _Acc, cat: str, detector: str, strength: float, cands: list[_Cand]
+) -> list[_Cand]:
+    """The header is a prior: it boosts agreeing content, and alone decides header-only
+    categories; it never makes a regex category out of content that does not match."""
+    s = a.share
+    out = list(cands)
+    for c in out:
+        if c.category == cat or (
+            cat in ("date", "birth_date") and c.category in ("date", "birth_date")
+        ):
+            c.confidence = min(0.99, c.confidence + 0.15 * strength)
+            if cat in ("date", "birth_date") and c.category != cat:
+                if not (
+                    cat == "birth_date" and _birth_or_date(a) == "date" and _implausible_birth(a)
+                ):
+                    c.category = cat
+            return out
+    alpha = 1.0 - a.num / a.ne if a.ne else 0.0
+    if cat == "nir" and detector == "nir_key":
+        return out  # a key column is nir only when its pair validates (see finish)
+    if cat == "nir" and s("nir~valid") >= 0.3:
+        out.append(_Cand("nir", 0.7, s("nir"), s("nir~valid")))
+    elif cat in ("date", "birth_date") and s("date") >= 0.5:
+        out.append(_Cand(cat, 0.75, s("date"), s("date")))
+    elif cat == "phone" and s("phone") + s("phone_intl~valid") >= 0.3:
+        out.append(_Cand(cat, 0.7, s("phone"), s("phone")))
+    elif cat == "postcode" and s("postcode~valid") >= 0.5:
+        out.append(_Cand(cat, 0.75, s("postcode"), s("postcode~valid")))
+    elif cat == "sex" and s("sex") >= 0.8:
+        out.append(_Cand(cat, 0.8, s("sex"), s("sex")))
+    elif cat == "blood_group" and s("blood_group") >= 0.5:
+        out.append(_Cand(cat, 0.8, s("blood_group"), s("blood_group")))
+    elif cat == "rpps" and (s("rpps") >= 0.5 or a.num >= 0.8 * a.ne):
+        out.append(_Cand(cat, 0.7, s("rpps"), s("rpps~valid")))
+    elif cat == "finess" and s("finess") >= 0.5:
+        out.append(_Cand(cat, 0.7, s("finess"), s("finess~valid")))
+    elif (
+        cat in ("email", "iban", "ip_address")
+        and s(cat if cat != "ip_address" else "ip_address") >= 0.3
+    ):
+        out.append(_Cand(cat, 0.7, s(cat), s(cat + "~valid") if cat == "iban" else s(cat)))
+    elif cat in NAME_LIKE and alpha >= 0.5 and (strength == 1.0 or s("alpha_only") >= 0.5):
+        out.append(_Cand(cat, 0.55 + 0.15 * strength, alpha, 0.0))
+    elif cat in HEADER_ONLY and (strength == 1.0 or s(_lexicon_key(detector)) >= 0.2):
+        share = s(_lexicon_key(detector)) if _lexicon_key(detector) else 0.0
+        out.append(_Cand(cat, 0.55 + 0.2 * strength, share, 0.0))
+    return out
+
+
+def _lexicon_key(detector: str) -> str:
+    return {"insurer": "insurer", "medication": "medication", "lab_test": "lab_test",
+            "health_condition": "health_condition", "password_hash": "password_hash",
+            "login": "login"}.get(detector, "")  # fmt: skip
+
+
+def _implausible_birth(a: _Acc) -> bool:
+    total = sum(a.years.values())
+    this_year = dt.date.today().year
+    bad = sum(n for y, n in a.years.items() if not 1900 <= y <= this_year)
+    return bool(total) and bad / total > 0.05
+
+
+def classify(df: pl.DataFrame, kind: SourceKind = "table") -> list[ColumnFinding]:
+    """Classify every column of one frame (a single batch)."""
+    p = ColumnProfiler(columns=list(df.columns), kind=kind)
+    p.update(df)
+    return p.finish()

@@ -1,0 +1,131 @@
+"""Free-text scanning: one compiled alternation per kind over folded text.
+
+Polars' regex engine (Rust `regex`) has no look-behind, so negation is handled
+by first erasing negated mentions ("pas de grossesse", "VIH negatif") and then
+looking for the remaining positive ones. A negation scope stops at
+punctuation and spans at most three words.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import polars as pl
+
+from vigile.detect import lexicons as lx
+from vigile.detect.extract import EMAIL_REGEX, fold_expr, nir_normalized
+
+WB = r"(?-u:\b)"  # ASCII word boundary: folded text is ASCII, and this keeps the fast DFA engine
+POST_NEGATIONS = (
+    "negatif",
+    "negative",
+    "neg",
+    "non",
+    "absent",
+    "absente",
+    "exclu",
+    "exclue",
+    "nul",
+)
+NAME_CONTEXT_WORDS = (
+    "mme", "mlle", "madame", "mademoiselle", "mr", "m", "monsieur", "dr", "docteur", "pr",
+    "professeur", "appeler", "rappeler", "contacter", "prevenir", "chez",
+)  # fmt: skip
+
+
+def alternation(terms) -> str:
+    """Longest-first alternation of literal terms, wrapped in ASCII word boundaries."""
+    uniq = sorted({t for t in terms if t}, key=lambda t: (-len(t), t))
+    return WB + "(?:" + "|".join(re.escape(t) for t in uniq) + ")" + WB
+
+
+@cache
+def _cue_group() -> str:
+    cues = sorted({c.strip() for c in lx.negation_cues() if c.strip()}, key=lambda t: -len(t))
+    return r"(?:^|[^a-z0-9])(?:" + "|".join(re.escape(c) for c in cues) + r")"
+
+
+@cache
+def kind_terms() -> dict[str, tuple[str, ...]]:
+    terms = dict(lx.health_terms())
+    terms["treatment"] = tuple(lx.medications())
+    return terms
+
+
+@cache
+def _kind_regexes(kind: str) -> tuple[str, str, str]:
+    """(positive, negated-before, negated-after) regexes for one kind."""
+    body = alternation(kind_terms()[kind])
+    gap = r"\s*(?:[a-z0-9\-]+'?\s*){0,3}?"
+    before = _cue_group() + gap + body
+    after = body + r"\s*:?\s*" + alternation(POST_NEGATIONS)
+    positive = body
+    if kind == "treatment":  # a dosage alone ("1 cp/j", "850 mg") also reveals a treatment
+        positive = "(?:" + body + "|" + lx.DOSAGE_REGEX + ")"
+    return positive, before, after
+
+
+def health_mention_exprs(e: pl.Expr, folded: bool = False) -> dict[str, pl.Expr]:
+    """kind -> Boolean per cell, for HEALTH_KINDS plus "treatment"; negation aware."""
+    f = e if folded else fold_expr(e)
+    out: dict[str, pl.Expr] = {}
+    for kind in (*lx.HEALTH_KINDS, "treatment"):
+        positive, before, after = _kind_regexes(kind)
+        cleaned = f.str.replace_all(before, " ").str.replace_all(after, " ")
+        out[kind] = cleaned.str.contains(positive).fill_null(False)
+    return out
+
+
+# --- other categories inside free text --------------------------------------
+
+FR_PHONE_IN_TEXT = (
+    r"(?:^|[^\d+])(?:(?:\+|00)33[\s.\-]?(?:\(0\)[\s.\-]?)?|0)[1-9](?:[\s.\-]?\d{2}){4}(?:$|\D)"
+)
+EMAIL_IN_TEXT = EMAIL_REGEX.strip("^$")
+NIR_IN_TEXT = r"(?:^|[^\dA-Za-z])([12378][\s.]?\d{2}[\s.]?\d{2}[\s.]?(?:\d{2}|2[AB])[\s.]?\d{3}[\s.]?\d{3}[\s.]?\d{2})(?:$|\D)"
+
+
+@cache
+def _lab_regex() -> str:
+    return alternation(lx.lab_tests())
+
+
+@cache
+def _first_name_in_context() -> str:
+    ctx = alternation(NAME_CONTEXT_WORDS)
+    return ctx + r"\.?\s+(?:[a-z'\-]+\s+)?" + alternation(lx.first_names())
+
+
+# Context word then a capitalised word, over the original (case-kept) text.
+LAST_NAME_IN_CONTEXT = (
+    r"(?i:\b(?:mme|mlle|madame|mademoiselle|mr|m\.|monsieur|dr|docteur|pr|professeur"
+    r"|appeler|rappeler|contacter|prevenir|prévenir|chez))\.?\s+\p{Lu}[\p{L}'\-]+\b"
+)
+
+
+def text_category_exprs(e: pl.Expr, folded: pl.Expr | None = None) -> dict[str, pl.Expr]:
+    """category -> Boolean per cell for a free-text column (`folded`: its fold, if at hand)."""
+    f = fold_expr(e) if folded is None else folded
+    return {**text_health_exprs(f), **text_other_exprs(e, f)}
+
+
+def text_health_exprs(folded: pl.Expr) -> dict[str, pl.Expr]:
+    """health_condition and medication, negation aware (the costly part: run it on
+    cells that contain a health or drug term at all)."""
+    health = health_mention_exprs(folded, folded=True)
+    return {
+        "health_condition": pl.any_horizontal(*(health[k] for k in lx.HEALTH_KINDS)),
+        "medication": health["treatment"],
+    }
+
+
+def text_other_exprs(e: pl.Expr, folded: pl.Expr) -> dict[str, pl.Expr]:
+    return {
+        "lab_test": folded.str.contains(_lab_regex()).fill_null(False),
+        "phone": e.str.contains(FR_PHONE_IN_TEXT).fill_null(False),
+        "email": e.str.contains(EMAIL_IN_TEXT).fill_null(False),
+        "nir": nir_normalized(e.str.extract(NIR_IN_TEXT, 1)).is_not_null(),
+        "last_name": e.str.contains(LAST_NAME_IN_CONTEXT).fill_null(False),
+        "first_name": folded.str.contains(_first_name_in_context()).fill_null(False),
+    }

@@ -1,0 +1,156 @@
+"""The controller's patient database: its own id, the linkage fields, and the identity for letters.
+
+Read from a CSV/Parquet/any file `vigile.read` understands, or from a SQL
+table by URL (`sqlite:///patients.db#patients`, `postgresql://host/db#patients`).
+Column roles are inferred on the first batch by the detection engine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from ..detect import classify
+from ..read import ReadError, open_tables
+from .fields import linkage_fields, tidy
+from .roles import LinkRoles, RoleError, infer_id_column, infer_roles
+
+# Identity fields kept for the letters (AffectedPerson.identity), prefixed "id_" in the frame.
+IDENTITY_FIELDS = (
+    "last_name",
+    "birth_name",
+    "first_name",
+    "birth_date",
+    "sex",
+    "address",
+    "postcode",
+    "city",
+    "email",
+    "phone",
+)
+SQL_BATCH_ROWS = 250_000
+
+
+class PatientsError(ValueError):
+    """The patient database cannot be read or used (messages name the source, never a value)."""
+
+
+@dataclass(frozen=True)
+class Patients:
+    frame: pl.DataFrame  # patient_id, FIELDS..., id_<identity field>...
+    roles: LinkRoles
+    id_column: str
+    source: str
+
+
+def is_url(source: str) -> bool:
+    return "://" in source
+
+
+def _sql_batches(url: str) -> Iterator[pl.DataFrame]:
+    """All-string batches of one SQL table: `URL#table`."""
+    import sqlalchemy as sa
+
+    base, _, table = url.partition("#")
+    if not table:
+        raise PatientsError("a SQL source needs its table after '#': URL#table")
+    try:
+        engine = sa.create_engine(base)
+        with engine.connect() as conn:
+            tbl = sa.Table(table, sa.MetaData(), autoload_with=conn)
+            query = sa.select(*(sa.cast(c, sa.String).label(c.name) for c in tbl.columns))
+            for batch in pl.read_database(
+                query, connection=conn, iter_batches=True, batch_size=SQL_BATCH_ROWS
+            ):
+                yield batch.with_columns(pl.all().cast(pl.String))
+    except sa.exc.SQLAlchemyError as err:
+        # Driver messages can quote rows: name the table and the error type only.
+        raise PatientsError(
+            f"patient table {table!r}: database error ({type(err).__name__})"
+        ) from None
+
+
+def _file_batches(path: str) -> Iterator[pl.DataFrame]:
+    for item in open_tables(path):
+        if isinstance(item, ReadError):
+            raise PatientsError(str(item))
+        yield from item.batches()
+        return  # the first table is the patient table
+    raise PatientsError(f"{path}: no table found")
+
+
+def _identity_exprs(roles: LinkRoles) -> list[pl.Expr]:
+    def raw(col: str | None) -> pl.Expr:
+        return pl.col(col).str.strip_chars() if col else pl.lit(None, dtype=pl.String)
+
+    address = (
+        pl.concat_str(
+            [pl.col(c).str.strip_chars() for c in roles.address], separator=", ", ignore_nulls=True
+        )
+        if roles.address
+        else pl.lit(None, dtype=pl.String)
+    )
+    cols = {
+        "last_name": raw(roles.last_name),
+        "birth_name": raw(roles.birth_name),
+        "first_name": raw(roles.first_name),
+        "birth_date": raw(roles.birth_date),
+        "sex": raw(roles.sex),
+        "address": address,
+        "postcode": raw(roles.postcode),
+        "city": raw(roles.city),
+        "email": raw(roles.email),
+        "phone": raw(roles.phones[0] if roles.phones else None),
+    }
+    return [e.alias(f"id_{k}") for k, e in cols.items()]
+
+
+def load_patients(
+    source: str | os.PathLike,
+    id_column: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> Patients:
+    src = str(source)
+    batches = _sql_batches(src) if is_url(src) else _file_batches(src)
+    roles: LinkRoles | None = None
+    frames: list[pl.DataFrame] = []
+    try:
+        for batch in batches:
+            if roles is None:
+                findings = classify(batch.head(50_000))
+                roles = infer_roles(findings, batch.head(2000), overrides)
+                if id_column is None:
+                    id_column = infer_id_column(findings, batch.head(50_000))
+                elif id_column not in batch.columns:
+                    raise RoleError(f"--id-column: no column named {id_column!r}")
+                if not roles.matching_fields():
+                    raise PatientsError(f"{_display(src)}: no identifying column found")
+                exprs = [pl.col(id_column).str.strip_chars().alias("patient_id")]
+                exprs += _identity_exprs(roles)
+            frames.append(
+                pl.concat([batch.select(exprs), linkage_fields(batch, roles)], how="horizontal")
+            )
+    except ReadError as err:
+        raise PatientsError(str(err)) from None
+    if roles is None or id_column is None:
+        raise PatientsError(f"{_display(src)}: no rows")
+    frame = tidy(pl.concat(frames, how="vertical")).filter(pl.col("patient_id").is_not_null())
+    if frame.get_column("patient_id").n_unique() != frame.height:
+        raise PatientsError(f"{_display(src)}: id column {id_column!r} is not unique")
+    return Patients(frame, roles, id_column, _display(src))
+
+
+def _display(src: str) -> str:
+    """A URL without its password, for messages."""
+    if not is_url(src):
+        return src
+    try:
+        from sqlalchemy.engine import make_url
+
+        base, sep, table = src.partition("#")
+        return make_url(base).render_as_string(hide_password=True) + sep + table
+    except Exception:  # noqa: BLE001 - display only
+        return src.split("://", 1)[0] + "://…"

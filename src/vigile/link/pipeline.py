@@ -1,0 +1,156 @@
+"""Link a leak to the controller's patient database: NIR pass, Splink pass, one-to-one choice.
+
+Each leak person gets at most one patient: the NIR match when there is one,
+else the best Splink candidate. A candidate at or above `match_threshold` is a
+match; between `review_threshold` and it, or when two patients score above the
+threshold for the same person, the pair goes to the manual review queue. Leak
+persons with neither are counted as found in no record (art. 34(3)(c)).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from .deterministic import nir_matches
+from .leak import LeakPersons, categories_of, load_leak
+from .patients import IDENTITY_FIELDS, Patients, load_patients
+from .probabilistic import SplinkOptions, probabilistic_matches
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    match_threshold: float = 0.95
+    review_threshold: float = 0.5
+    splink: SplinkOptions = field(default_factory=SplinkOptions)
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    matches: pl.DataFrame  # leak_key, patient_id, match_probability, match_method
+    review: pl.DataFrame  # leak_key, patient_id, match_probability (gray zone)
+    leak: LeakPersons
+    patients: Patients
+    unmatched_leak_persons: int
+    timings: dict[str, float]
+
+    def affected(self) -> pl.DataFrame:
+        """One row per affected patient: patient_id, match_probability, match_method, mask, id_*."""
+        return affected_frame(self.matches, self.leak.persons, self.patients.frame)
+
+    def counts(self) -> dict[str, int]:
+        m = self.matches.get_column("match_method").value_counts()
+        by = dict(
+            zip(
+                m.get_column("match_method").to_list(), m.get_column("count").to_list(), strict=True
+            )
+        )
+        return {
+            "leak_rows": self.leak.rows,
+            "leak_persons": self.leak.persons.height,
+            "patients": self.patients.frame.height,
+            "matched_nir": by.get("nir", 0),
+            "matched_probabilistic": by.get("probabilistic", 0),
+            "review": self.review.height,
+            "unmatched_leak_persons": self.unmatched_leak_persons,
+            "affected_patients": self.matches.get_column("patient_id").n_unique(),
+        }
+
+
+def affected_frame(
+    matches: pl.DataFrame, persons: pl.DataFrame, patients: pl.DataFrame
+) -> pl.DataFrame:
+    id_cols = [f"id_{f}" for f in IDENTITY_FIELDS]
+    return (
+        matches.join(persons.select("leak_key", "mask"), on="leak_key")
+        .group_by("patient_id")
+        .agg(
+            pl.col("match_probability").max(),
+            # "nir" when any of the person's leak records was linked by NIR.
+            pl.col("match_method").min().alias("match_method"),
+            pl.col("mask").bitwise_or(),
+        )
+        .join(patients.select("patient_id", *id_cols), on="patient_id", how="left")
+        .sort("patient_id")
+    )
+
+
+def iter_affected_persons(affected: pl.DataFrame) -> Iterator:
+    """AffectedPerson objects for the case store (identity: non-empty fields only)."""
+    from ..case import AffectedPerson
+
+    for row in affected.iter_rows(named=True):
+        yield AffectedPerson(
+            patient_id=row["patient_id"],
+            match_probability=float(row["match_probability"]),
+            match_method=row["match_method"],
+            categories=categories_of(row["mask"]),
+            identity={f: row[f"id_{f}"] for f in IDENTITY_FIELDS if row[f"id_{f}"]},
+        )
+
+
+def choose(candidates: pl.DataFrame, options: LinkOptions) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Best candidate per leak person -> (matches, review). Ambiguous persons go to review."""
+    ranked = candidates.sort(
+        ["leak_key", "match_probability", "patient_id"], descending=[False, True, False]
+    )
+    per_person = ranked.group_by("leak_key", maintain_order=True).agg(
+        pl.col("patient_id").first(),
+        pl.col("match_probability").first(),
+        (pl.col("match_probability") >= options.match_threshold).sum().alias("_strong"),
+    )
+    sure = (pl.col("match_probability") >= options.match_threshold) & (pl.col("_strong") == 1)
+    matches = per_person.filter(sure).drop("_strong")
+    review = per_person.filter(~sure).drop("_strong")
+    return matches, review
+
+
+def link(
+    leak_path: str | os.PathLike,
+    patients_source: str | os.PathLike,
+    *,
+    id_column: str | None = None,
+    leak_roles: Mapping[str, str] | None = None,
+    patient_roles: Mapping[str, str] | None = None,
+    options: LinkOptions | None = None,
+) -> LinkResult:
+    options = options or LinkOptions()
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    leak = load_leak(leak_path, leak_roles)
+    timings["read_leak"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    patients = load_patients(patients_source, id_column, patient_roles)
+    timings["read_patients"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    by_nir = nir_matches(leak.persons, patients.frame).with_columns(
+        pl.lit("nir").alias("match_method")
+    )
+    timings["nir_pass"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    rest_leak = leak.persons.join(by_nir, on="leak_key", how="anti")
+    rest_patients = patients.frame.join(by_nir, on="patient_id", how="anti")
+    splink_opts = SplinkOptions(
+        review_threshold=options.review_threshold,
+        max_pairs_u=options.splink.max_pairs_u,
+        seed=options.splink.seed,
+    )
+    candidates = probabilistic_matches(rest_leak, rest_patients, splink_opts)
+    prob_matches, review = choose(candidates, options)
+    timings["splink_pass"] = time.perf_counter() - t
+
+    matches = pl.concat(
+        [
+            by_nir.select("leak_key", "patient_id", "match_probability", "match_method"),
+            prob_matches.with_columns(pl.lit("probabilistic").alias("match_method")),
+        ]
+    )
+    unmatched = leak.persons.height - matches.height - review.height
+    return LinkResult(matches, review, leak, patients, unmatched, timings)

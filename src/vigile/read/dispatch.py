@@ -1,0 +1,189 @@
+"""open_tables: sniff a path and hand it to the right reader, recursing into archives."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from vigile.read import archives
+from vigile.read.csv_reader import csv_batches
+from vigile.read.errors import ReadError, as_read_error
+from vigile.read.excel_reader import sheet_batches, sheet_names
+from vigile.read.json_reader import json_batches, ndjson_batches
+from vigile.read.limits import Budget, Limits
+from vigile.read.parquet_reader import parquet_batches
+from vigile.read.sniff import (
+    UNSUPPORTED,
+    decode_sample,
+    detect_delimiter,
+    looks_binary,
+    magic_format,
+    read_sample,
+    text_format,
+    zip_flavour,
+)
+from vigile.read.sql_reader import sql_tables
+from vigile.read.table import Table
+from vigile.shapes import Source
+
+ARCHIVES = {"zip", "tar", "gzip", "bz2", "xz"}
+WORKBOOKS = {"xlsx", "xlsb", "xls", "ods"}
+
+
+def open_tables(path: str | Path, limits: Limits | None = None) -> Iterator[Table | ReadError]:
+    """Every table found in `path` (a file or archive), or a ReadError for each part that
+    cannot be read. Never raises for bad input."""
+    limits = limits or Limits()
+    path = Path(path)
+    display = str(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            sha = hashlib.file_digest(f, "sha256").hexdigest()
+    except Exception as exc:
+        yield as_read_error(display, exc)
+        return
+    yield from _open(path, display, sha, size, Budget(limits), 0, None, 0)
+
+
+def _open(
+    path: Path,
+    display: str,
+    sha: str,
+    size: int,
+    budget: Budget,
+    depth: int,
+    keepalive: object,
+    outer_bytes: int,
+) -> Iterator[Table | ReadError]:
+    try:
+        yield from _dispatch(path, display, sha, size, budget, depth, keepalive, outer_bytes)
+    except Exception as exc:  # hostile input must never escape as anything but ReadError
+        yield as_read_error(display, exc)
+
+
+def _dispatch(
+    path: Path,
+    display: str,
+    sha: str,
+    size: int,
+    budget: Budget,
+    depth: int,
+    keepalive: object,
+    outer_bytes: int,
+) -> Iterator[Table | ReadError]:
+    limits = budget.limits
+    if size == 0:
+        yield ReadError(display, "empty file")
+        return
+    sample = read_sample(path)
+    fmt = magic_format(sample)
+    if fmt in UNSUPPORTED:
+        yield ReadError(display, f"unsupported format ({fmt}), not scanned")
+        return
+    if fmt == "zip":
+        try:
+            fmt = zip_flavour(path)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+            yield ReadError(display, "corrupt or truncated zip")
+            return
+
+    def source(fmt: str, **kw: object) -> Source:
+        kw.setdefault("path", display)
+        return Source(format=fmt, sha256=sha, size=size, **kw)  # type: ignore[arg-type]
+
+    if fmt in ARCHIVES:
+        if depth >= limits.max_depth:
+            yield ReadError(display, f"archive nested deeper than {limits.max_depth}, not opened")
+            return
+        yield from _archive(path, fmt, display, budget, depth)
+        return
+    if fmt in WORKBOOKS:
+        if fmt != "xls":
+            archives.check_zip_container(path, display, budget)
+        try:
+            names = sheet_names(path)
+        except Exception:
+            yield ReadError(display, f"unreadable {fmt} workbook (corrupt or encrypted)")
+            return
+        for sheet in names:
+            yield Table(
+                source(fmt, table=sheet, path=f"{display}#{sheet}"),
+                lambda t, s=sheet: sheet_batches(t, path, s, limits),
+                bytes_read=outer_bytes,
+                keepalive=keepalive,
+            )
+        return
+    if fmt == "parquet":
+        yield Table(
+            source("parquet"),
+            lambda t: parquet_batches(t, path, limits),
+            bytes_read=outer_bytes,
+            keepalive=keepalive,
+        )
+        return
+
+    info = decode_sample(sample, complete=len(sample) >= size)
+    if looks_binary(info.text):
+        yield ReadError(display, "not a supported format (binary data)")
+        return
+    kind = text_format(path, info)
+    enc = info.encoding
+    if kind == "csv":
+        dialect = detect_delimiter(info.text, info.complete)
+        delim = dialect.delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
+        yield Table(
+            source("csv", encoding=enc, delimiter=delim),
+            lambda t: csv_batches(t, path, enc, delim, limits),
+            bytes_read=outer_bytes,
+            keepalive=keepalive,
+        )
+    elif kind == "json":
+        yield Table(
+            source("json", encoding=enc),
+            lambda t: json_batches(t, path, enc, limits),
+            bytes_read=outer_bytes,
+            keepalive=keepalive,
+        )
+    elif kind == "ndjson":
+        yield Table(
+            source("ndjson", encoding=enc),
+            lambda t: ndjson_batches(t, path, enc, limits),
+            bytes_read=outer_bytes,
+            keepalive=keepalive,
+        )
+    elif kind == "sql":
+        yield from sql_tables(path, source("sql", encoding=enc), enc, limits, keepalive)
+    else:
+        from vigile.read.text_reader import text_batches
+
+        yield Table(
+            source("text", kind="text", encoding=enc),
+            lambda t: text_batches(t, path, enc, limits),
+            bytes_read=outer_bytes,
+            keepalive=keepalive,
+        )
+
+
+def _archive(
+    path: Path, fmt: str, display: str, budget: Budget, depth: int
+) -> Iterator[Table | ReadError]:
+    with open(path, "rb") as raw:
+        if fmt == "zip":
+            members = archives.zip_members(path, display, budget)
+        elif fmt == "tar":
+            members = archives.tar_members(raw, display, budget)
+        else:
+            members = archives.single_member(raw, fmt, display, budget)
+        try:
+            for m in members:
+                if isinstance(m, ReadError):
+                    yield m
+                    continue
+                yield from _open(
+                    m.file, m.display, m.sha256, m.size, budget, depth + 1, m.tmp, m.outer_bytes
+                )
+        except ReadError as exc:  # limits that stop the whole archive (entries, total size)
+            yield exc

@@ -1,0 +1,44 @@
+import pytest
+
+from vigile.detect.headers import best_header_hit, header_tokens
+
+
+def test_tokens_split_camel_case_digits_and_accents():
+    assert header_tokens("DateNaissance") == ("date", "naissance")
+    assert header_tokens("Date de naissance") == ("date", "naissance")
+    assert header_tokens("ADR1") == ("adr", "1")
+    assert header_tokens("N° SS") == ("n", "ss")
+    assert header_tokens("Téléphone portable") == ("telephone", "portable")
+
+
+@pytest.mark.parametrize(
+    ("header", "category"),
+    [
+        ("NSS", "nir"), ("N° SS", "nir"), ("NIR", "nir"), ("INS", "nir"), ("NUM_SECU", "nir"),
+        ("DDN", "birth_date"), ("DT_NAIS", "birth_date"), ("Date de naissance", "birth_date"),
+        ("DateNaissance", "birth_date"), ("DATENAISSANCE", "birth_date"), ("date_of_birth", "birth_date"),
+        ("NOM", "last_name"), ("NOM_NAIS", "last_name"), ("NOM_JF", "last_name"),
+        ("NOM_USAGE", "last_name"), ("MED_PRESC", "last_name"), ("PRENOM", "first_name"),
+        ("Prénoms", "first_name"), ("SEXE", "sex"), ("ADR1", "address"), ("ADRESSE", "address"),
+        ("CP", "postcode"), ("CODE_POSTAL", "postcode"), ("VILLE", "city"), ("COMMUNE", "city"),
+        ("TEL", "phone"), ("TEL_PORT", "phone"), ("PORTABLE", "phone"), ("MAIL", "email"),
+        ("COURRIEL", "email"), ("MUT", "insurance"), ("MUTUELLE", "insurance"), ("AMC", "insurance"),
+        ("NUM_ADH", "insurance"), ("NOM_MUTUELLE", "insurance"), ("IBAN", "iban"), ("RIB", "iban"),
+        ("GRP_SANG", "blood_group"), ("GROUPE_SANGUIN", "blood_group"), ("RHESUS", "blood_group"),
+        ("GROSSESSE", "health_condition"), ("ALD", "health_condition"), ("TRAITEMENT", "medication"),
+        ("ANALYSES", "lab_test"), ("EXAMENS", "lab_test"), ("RPPS", "rpps"), ("ADELI", "rpps"),
+        ("FINESS", "finess"), ("LOGIN", "login"), ("IDENTIFIANT", "login"), ("MDP", "password"),
+        ("PASSWORD", "password"), ("Mot de passe", "password"), ("IP", "ip_address"),
+        ("DT_PRELEV", "date"), ("DATE_RECEPTION", "date"), ("CLE", "nir"),
+    ],
+)  # fmt: skip
+def test_header_hints(header, category):
+    hit = best_header_hit(header)
+    assert hit is not None and hit.category == category
+
+
+@pytest.mark.parametrize(
+    "header", ["C01", "C12", "col_3", "field7", "N_ECH", "MONTANT", "OPERATEUR"]
+)
+def test_meaningless_or_decoy_headers_have_no_hint(header):
+    assert best_header_hit(header) is None
