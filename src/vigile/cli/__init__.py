@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from . import case_cmd, demo_cmd, link_cmd, scan_cmd, synth_cmd  # noqa: F401  (register commands)
+from . import case_cmd, demo_cmd, link_cmd, scan_cmd, synth_cmd, triage_cmd  # noqa: F401 (register)
 from .app import app, console_err
 
 

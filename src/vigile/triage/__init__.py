@@ -4,7 +4,7 @@ result = triage_path(["leak.csv"], circumstances=Circumstances(malicious=True))
 html = render(result, "html")   # or "json" (schema vigile.triage/1), "markdown"
 """
 
-from .api import ProgressFn, triage_path
+from .api import ProgressFn, triage_frame, triage_path
 from .duties import Duty
 from .enisa import CNIL_GRAVITE, Circumstances, Severity, assess
 from .model import TRIAGE_SCHEMA, TriageResult, suppress
@@ -22,5 +22,6 @@ __all__ = [
     "assess",
     "render",
     "suppress",
+    "triage_frame",
     "triage_path",
 ]

@@ -83,7 +83,9 @@ def compute(rows: pl.DataFrame, categories: list[str], reference_date: dt.date) 
     n_persons = per_person.height
     sums = per_person.select(
         *[pl.col(c).sum() for c in flags + kinds],
-        minors=(pl.col("age") < 18).sum(),
+        minors=pl.col("age")
+        .is_between(0, 17)
+        .sum(),  # a birth date after the reference is an error
         over_75=(pl.col("age") >= 75).sum(),
         pw_any=(pl.col("pw_plain") | pl.col("pw_hash")).sum(),
         pw_plain=pl.col("pw_plain").sum(),

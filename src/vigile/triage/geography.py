@@ -1,9 +1,7 @@
 """Départements, regions and a tile-grid layout of France.
 
 Hand-written: no library offers the département -> region table (2016
-regions) and a cartogram layout offline. The grid puts one square per
-département at its approximate position (a tile-grid cartogram, not a true
-map); overseas départements sit on the bottom row.
+regions) offline.
 """
 
 from __future__ import annotations
@@ -132,31 +130,6 @@ DEPARTEMENTS: dict[str, tuple[str, str]] = {
     "973": ("Guyane", "03"),
     "974": ("La Réunion", "04"),
     "976": ("Mayotte", "06"),
-}
-
-# Tile-grid cartogram: row -> département codes with their column.
-# fmt: off
-_GRID_ROWS: tuple[tuple[tuple[str, int], ...], ...] = (
-    (("62", 6), ("59", 7)),
-    (("76", 5), ("80", 6), ("02", 7), ("08", 8)),
-    (("50", 2), ("14", 3), ("27", 4), ("95", 5), ("60", 6), ("51", 7), ("55", 8), ("57", 9), ("67", 10)),
-    (("29", 0), ("22", 1), ("35", 2), ("61", 3), ("78", 4), ("75", 5), ("93", 6), ("10", 7), ("54", 8), ("88", 9), ("68", 10)),
-    (("56", 1), ("53", 2), ("72", 3), ("28", 4), ("92", 5), ("94", 6), ("77", 7), ("52", 8), ("70", 9), ("90", 10)),
-    (("44", 2), ("49", 3), ("37", 4), ("41", 5), ("91", 6), ("89", 7), ("21", 8), ("25", 9)),
-    (("85", 2), ("79", 3), ("86", 4), ("36", 5), ("45", 6), ("58", 7), ("71", 8), ("39", 9)),
-    (("17", 3), ("16", 4), ("87", 5), ("18", 6), ("03", 7), ("69", 8), ("01", 9), ("74", 10)),
-    (("33", 3), ("24", 4), ("19", 5), ("23", 6), ("63", 7), ("42", 8), ("38", 9), ("73", 10)),
-    (("40", 3), ("47", 4), ("46", 5), ("15", 6), ("43", 7), ("07", 8), ("26", 9), ("05", 10)),
-    (("64", 3), ("32", 4), ("82", 5), ("12", 6), ("48", 7), ("30", 8), ("84", 9), ("04", 10), ("06", 11)),
-    (("65", 4), ("31", 5), ("81", 6), ("34", 7), ("13", 9), ("83", 10)),
-    (("09", 5), ("11", 6), ("66", 7), ("2B", 11)),
-    (("971", 0), ("972", 1), ("973", 2), ("974", 3), ("976", 4), ("2A", 11)),
-)
-# fmt: on
-
-# code -> (column, row)
-GRID: dict[str, tuple[int, int]] = {
-    code: (col, row) for row, cells in enumerate(_GRID_ROWS) for code, col in cells
 }
 
 

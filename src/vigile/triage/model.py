@@ -36,7 +36,7 @@ class TriageResult:
     persons: int
     person_key: dict  # {"key": label, "row_coverage": {...}, "persons_by_key": {...}}
     minors: int
-    over_75: int
+    over_75: int  # aged 75 or more (as the generator counts them)
     age_reference_date: str
     categories: dict[str, int]  # category id -> distinct persons exposed
     health_mentions: dict[str, int]

@@ -1,17 +1,19 @@
 """Self-contained HTML report: inline CSS and SVG, no script, no external request.
 
-The map is a tile-grid cartogram (one square per département at its
-approximate place; see geography.py), coloured by persons: a choropleth
-that needs no geometry file.
+The map is a choropleth drawn from simplified département outlines shipped
+in the package (mapdata/, CC BY 4.0, attributed under the map).
 """
 
 from __future__ import annotations
 
+import json
+import re
+from functools import cache
 from html import escape
 from importlib import resources
 from string import Template
 
-from .geography import DEPARTEMENTS, GRID, departement_name
+from .geography import DEPARTEMENTS, departement_name
 from .labels import HEALTH_KIND_LABELS, KEY_LABELS, LEVEL_LABELS, category_label, fmt_int, pct
 from .model import SMALL_CELL, TRIAGE_SCHEMA, TriageResult, suppress
 
@@ -55,27 +57,58 @@ def _colour(n: int, bounds: list[int]) -> str:
     return PALETTE[-1]
 
 
+@cache
+def _outlines() -> dict:
+    text = resources.files(__package__).joinpath("mapdata/departements.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _bbox(paths: list[str]) -> tuple[float, float, float, float]:
+    nums = [float(n) for d in paths for n in re.findall(r"-?\d+(?:\.\d+)?", d)]
+    xs, ys = nums[0::2], nums[1::2]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _shape(code: str, d: str, n: int, bounds: list[int]) -> str:
+    title = f"{code} {DEPARTEMENTS[code][0]}: {fmt_int(suppress(n))} persons"
+    return (
+        f'<path d="{d}" fill="{_colour(n, bounds)}" stroke="#7d8798" stroke-width="0.6" '
+        f'vector-effect="non-scaling-stroke"><title>{_e(title)}</title></path>'
+    )
+
+
 def map_svg(departements: dict[str, int]) -> str:
-    size, gap = 40, 3
-    cols = max(c for c, _ in GRID.values()) + 1
-    rows = max(r for _, r in GRID.values()) + 1
+    """Choropleth of persons by département: metropolitan outlines, an Île-de-France
+    zoom, and one square per overseas département."""
+    data = _outlines()
+    paths: dict[str, str] = data["paths"]
     bounds = _buckets(list(departements.values()))
+    w, h = 613, 585
     parts = [
-        f'<svg role="img" aria-label="Persons by département (tile-grid map)" '
-        f'viewBox="0 0 {cols * size} {rows * size + 10}" width="100%" '
-        f'xmlns="http://www.w3.org/2000/svg">'
+        f'<svg role="img" aria-label="Persons by département" viewBox="0 0 {w + 170} {h}" '
+        f'width="100%" xmlns="http://www.w3.org/2000/svg">'
     ]
-    for code, (c, r) in sorted(GRID.items()):
+    parts += [_shape(c, d, departements.get(c, 0), bounds) for c, d in sorted(paths.items())]
+    # Île-de-France zoom: Paris and its ring are a few pixels wide on the main map.
+    idf = [c for c in ("75", "77", "78", "91", "92", "93", "94", "95") if c in paths]
+    x0, y0, x1, y1 = _bbox([paths[c] for c in idf])
+    scale = 150 / max(x1 - x0, y1 - y0)
+    parts.append(
+        f'<text x="{w + 10}" y="16" font-size="12" fill="#5b6475">Île-de-France</text>'
+        f'<g transform="translate({w + 10} 24) scale({scale:.3f}) translate({-x0} {-y0})">'
+    )
+    parts += [_shape(c, paths[c], departements.get(c, 0), bounds) for c in idf]
+    parts.append("</g>")
+    parts.append(f'<text x="{w + 10}" y="210" font-size="12" fill="#5b6475">Outre-mer</text>')
+    for i, code in enumerate(("971", "972", "973", "974", "976")):
         n = departements.get(code, 0)
-        fill = _colour(n, bounds)
-        ink = "#fff" if fill in PALETTE[3:] else "#1d2330"
-        x, y = c * size, r * size + (10 if r == rows - 1 else 0)
+        x, y = w + 10 + (i % 3) * 50, 220 + (i // 3) * 50
         title = f"{code} {DEPARTEMENTS[code][0]}: {fmt_int(suppress(n))} persons"
         parts.append(
-            f'<g><title>{_e(title)}</title><rect x="{x}" y="{y}" width="{size - gap}" '
-            f'height="{size - gap}" rx="4" fill="{fill}" stroke="#8a94a6" stroke-width="0.6"/>'
-            f'<text x="{x + (size - gap) / 2}" y="{y + size / 2 + 1}" font-size="11" '
-            f'text-anchor="middle" fill="{ink}">{_e(code)}</text></g>'
+            f'<g><title>{_e(title)}</title><rect x="{x}" y="{y}" width="44" height="44" rx="4" '
+            f'fill="{_colour(n, bounds)}" stroke="#7d8798" stroke-width="0.6"/>'
+            f'<text x="{x + 22}" y="{y + 26}" font-size="11" text-anchor="middle" '
+            f'fill="{"#fff" if _colour(n, bounds) in PALETTE[3:] else "#1d2330"}">{code}</text></g>'
         )
     parts.append("</svg>")
     legend = ['<p class="legend muted">']
@@ -86,10 +119,7 @@ def map_svg(departements: dict[str, int]) -> str:
             lo = hi + 1
     legend.append(f'<span style="background:{SMALL_COLOUR}"></span>&lt;10')
     legend.append(f'<span style="background:{EMPTY_COLOUR}"></span>none')
-    legend.append(
-        "<br>Tile-grid map: one square per département at its approximate place; "
-        "overseas départements on the bottom row.</p>"
-    )
+    legend.append(f"<br><small>{_e(data['source'])}.</small></p>")
     return "".join(parts) + "".join(legend)
 
 
@@ -107,9 +137,9 @@ def timeline_svg(by_year: dict[str, dict]) -> str:
         x = 10 + 60 * i
         parts.append(
             f"<g><title>{_e(y)}: {fmt_int(n)} rows, {fmt_int(by_year[y]['persons'])} persons"
-            f'</title><rect x="{x}" y="{h - bh + 16}" width="{bw}" height="{bh:.1f}" '
+            f'</title><rect x="{x}" y="{h - bh + 16:.1f}" width="{bw}" height="{bh:.1f}" '
             f'fill="#1f4e9c" rx="2"/><text x="{x + bw / 2}" y="{h + 32}" font-size="12" '
-            f'text-anchor="middle">{_e(y)}</text><text x="{x + bw / 2}" y="{h - bh + 12}" '
+            f'text-anchor="middle">{_e(y)}</text><text x="{x + bw / 2}" y="{h - bh + 12:.1f}" '
             f'font-size="10" text-anchor="middle">{_e(fmt_int(n))}</text></g>'
         )
     parts.append("</svg>")
@@ -128,7 +158,7 @@ def render_html(r: TriageResult) -> str:
         ("persons", fmt_int(r.persons), "distinct persons"),
         ("rows", fmt_int(r.rows), "rows"),
         ("minors", fmt_int(r.minors), "minors (< 18)"),
-        ("over75", fmt_int(r.over_75), "over 75"),
+        ("over75", fmt_int(r.over_75), "aged 75 or more"),
         ("severity", f'<span class="level-{s.level}">{LEVEL_LABELS[s.level]}</span>',
          f"severity · ENISA {s.score:g} · gravité {s.gravite}"),
     ]  # fmt: skip
@@ -151,7 +181,7 @@ def render_html(r: TriageResult) -> str:
     add(f"<p>Person key: <strong>{_e(r.person_key['key'])}</strong>. Rows keyed by: "
         + ", ".join(f"{_e(KEY_LABELS[k])} {v:.1%}" for k, v in cov.items() if v) + ".</p>")  # fmt: skip
     add(f"<p>Ages on {_e(r.age_reference_date)}: {fmt_int(r.minors)} minors, "
-        f"{fmt_int(r.over_75)} persons over 75.</p></section>")  # fmt: skip
+        f"{fmt_int(r.over_75)} persons aged 75 or more.</p></section>")  # fmt: skip
 
     add("<section><h2>Données exposées / Exposure by category</h2><table>"
         '<tr><th>category</th><th class="n">persons</th><th class="n">share</th><th></th></tr>')  # fmt: skip

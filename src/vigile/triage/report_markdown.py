@@ -15,7 +15,7 @@ def render_markdown(r: TriageResult) -> str:
     add(
         f"**{fmt_int(r.persons)} persons** in {fmt_int(r.rows)} rows · severity "
         f"**{LEVEL_LABELS[s.level]}** (ENISA {s.score:g}, gravité CNIL *{s.gravite}*) · "
-        f"{fmt_int(r.minors)} minors · {fmt_int(r.over_75)} over 75\n"
+        f"{fmt_int(r.minors)} minors · {fmt_int(r.over_75)} aged 75+\n"
     )
     add("## Preuve / Evidence\n")
     add("| file | sha256 | bytes | rows |\n|---|---|---:|---:|")
@@ -30,7 +30,7 @@ def render_markdown(r: TriageResult) -> str:
     cov = r.person_key.get("row_coverage", {})
     add("- Row coverage: " + ", ".join(f"{KEY_LABELS[k]} {v:.1%}" for k, v in cov.items() if v))
     add(
-        f"- Minors (age < 18 on {r.age_reference_date}): {fmt_int(r.minors)}; over 75: {fmt_int(r.over_75)}\n"
+        f"- Minors (age < 18 on {r.age_reference_date}): {fmt_int(r.minors)}; aged 75 or more: {fmt_int(r.over_75)}\n"
     )
 
     add("## Données exposées / Exposure by category\n")

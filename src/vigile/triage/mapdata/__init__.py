@@ -1,0 +1,1 @@
+"""Simplified département outlines for the HTML map (see build.py for source and licence)."""
