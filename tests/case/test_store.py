@@ -14,7 +14,7 @@ from vigile.case import (
     ReviewItem,
     open_store,
 )
-from vigile.case.migrate import current_revision
+from vigile.case.migrate import current_revision, head_revision
 
 DISCOVERED = datetime(2021, 2, 14, 9, 0, tzinfo=UTC)
 SECRET_NAME = "QUENTREC-ZYLBER"  # distinctive values to look for in raw bytes
@@ -154,7 +154,7 @@ def test_replace_affected_rolls_back_on_bad_input_without_leaking(url, key):
 def test_alembic_upgrade_from_empty(tmp_path, key):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     store = open_store(url, key=key)
-    assert current_revision(store.engine) == "0001"
+    assert current_revision(store.engine) == head_revision()
     tables = set(inspect(store.engine).get_table_names())
     assert {"incidents", "affected", "audit_log", "alembic_version"} <= tables
     store.new_incident("x", DISCOVERED)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -604,6 +605,7 @@ class CaseStore:
                 .where(notifications.c.incident_id == incident_id, *_older(notifications.c.at))
                 .values(person_ref=None, detail=None)
             )
+            portal_rows = _purge_portal(conn, incident_id, cutoff)
             remaining = conn.execute(
                 select(func.count())
                 .select_from(affected)
@@ -621,6 +623,7 @@ class CaseStore:
                     "before": cutoff,
                     "persons_deleted": n,
                     "review_items_deleted": reviews,
+                    "portal_rows_deleted": portal_rows,
                 },
             )
         return n
@@ -701,6 +704,27 @@ class CaseStore:
             select(incidents.c.aggregates).where(incidents.c.id == incident_id)
         ).scalar_one_or_none()
         return json.loads(text) if text else {}
+
+
+def _purge_portal(conn: Connection, incident_id: int, cutoff: datetime | None) -> int:
+    """Portal rows (migration 0002) hold codes, typed identities and e-mails: they go with
+    the persons. Codes and contacts of persons no longer affected, and requests older than
+    the cutoff, are deleted."""
+    params = {"i": incident_id, "c": cutoff}
+    n = 0
+    for table in ("portal_access_codes", "portal_contacts"):
+        n += conn.execute(
+            text(
+                f"DELETE FROM {table} WHERE incident_id = :i AND person_ref NOT IN "
+                "(SELECT person_ref FROM affected WHERE incident_id = :i)"
+            ),
+            params,
+        ).rowcount
+    older = " AND created_at < :c" if cutoff else ""
+    n += conn.execute(
+        text(f"DELETE FROM portal_requests WHERE incident_id = :i{older}"), params
+    ).rowcount
+    return n
 
 
 def _bulk_insert(conn: Connection, table, rows: list[dict]) -> None:

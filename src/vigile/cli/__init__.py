@@ -7,7 +7,15 @@ import sys
 
 import typer
 
-from . import case_cmd, demo_cmd, link_cmd, scan_cmd, synth_cmd, triage_cmd  # noqa: F401 (register)
+from . import (  # noqa: F401 (register the commands)
+    case_cmd,
+    demo_cmd,
+    link_cmd,
+    portal_cmd,
+    scan_cmd,
+    synth_cmd,
+    triage_cmd,
+)
 from .app import app, console_err
 
 

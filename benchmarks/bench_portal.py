@@ -1,0 +1,252 @@
+"""Load benchmark of the portal's code look-up on loopback (bounded: stops by itself).
+
+Target (issue 6): >= 500 code look-ups per second with p99 under 100 ms.
+
+The server runs in its own process (uvicorn, as `vigile portal serve` does); the
+client sends POST /code with a fresh CSRF pair, 80 % valid codes and 20 %
+wrong ones, each request from a distinct client address given in
+X-Forwarded-For as a reverse proxy would (uvicorn trusts it from 127.0.0.1).
+Every request does the full work: CSRF check, limits, HMAC tag, one indexed
+query, one scrypt verification, and a sealed session cookie on success.
+
+    python benchmarks/bench_portal.py [--seconds 10] [--concurrency 16] [--persons 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def build_case(directory: Path, persons: int) -> tuple[str, bytes, list[str]]:
+    from vigile.case import AffectedPerson, open_store
+    from vigile.case.codes import issue_codes
+
+    url = f"sqlite:///{directory / 'bench.db'}"
+    key = os.urandom(32)
+    with open_store(url, key=key, actor="bench") as store:
+        iid = store.new_incident(
+            "bench", datetime(2021, 2, 14, tzinfo=UTC), "Laboratoire", "dpo@labo.example"
+        )
+        people = [
+            AffectedPerson(
+                f"B{i:07d}",
+                1.0,
+                "nir",
+                frozenset({"nir", "last_name", "health_condition"}),
+                {"last_name": f"BENCH{i}", "first_name": "X", "birth_date": "1970-01-01"},
+            )
+            for i in range(persons)
+        ]
+        store.replace_affected(iid, people, 0)
+        codes = issue_codes(store, iid, [store.person_ref(p.patient_id) for p in people])
+    return url, key, list(codes.values())
+
+
+WORKERS = int(os.environ.get("BENCH_PORTAL_WORKERS", "2"))
+
+
+def run_server(url: str, key_hex: str, port: int) -> None:
+    import base64
+
+    from vigile.case import open_store
+    from vigile.portal import PortalConfig
+    from vigile.portal.server import serve
+
+    key = bytes.fromhex(key_hex)
+    os.environ["VIGILE_KEY"] = base64.b64encode(key).decode()
+    with open_store(url, key=key, actor="portal") as store:
+        iid = store.incident("bench").id
+    # Production defaults except the global bucket, which would cap the measurement itself.
+    config = PortalConfig(global_rate=100_000, global_burst=100_000)
+    serve(url, iid, "127.0.0.1", port, config=config, workers=WORKERS)
+
+
+async def load(base: str, codes: list[str], seconds: float, concurrency: int) -> dict:
+    import httpx
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    rng = random.Random(1)
+    deadline = time.perf_counter() + seconds
+    from vigile.case.codes import generate_code
+
+    async with httpx.AsyncClient(base_url=base, timeout=10) as warm:
+        page = await warm.get("/")
+        csrf_cookie = page.cookies["vigile_csrf"]
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+    async def worker(n: int) -> None:
+        async with httpx.AsyncClient(
+            base_url=base, timeout=10, cookies={"vigile_csrf": csrf_cookie}
+        ) as client:
+            while time.perf_counter() < deadline:
+                code = rng.choice(codes) if rng.random() < 0.8 else generate_code()
+                addr = f"127.{rng.randrange(1, 255)}.{rng.randrange(256)}.{rng.randrange(256)}"
+                t = time.perf_counter()
+                r = await client.post(
+                    "/code",
+                    data={"code": code, "csrf": token},
+                    headers={"x-forwarded-for": addr},
+                )
+                latencies.append(time.perf_counter() - t)
+                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+                client.cookies.delete("vigile_session")
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100)
+    return {
+        "client": "httpx",
+        "requests": len(latencies),
+        "seconds": round(elapsed, 2),
+        "lookups_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(q[49] * 1000, 1),
+        "p99_ms": round(q[98] * 1000, 1),
+        "max_ms": round(latencies[-1] * 1000, 1),
+        "statuses": statuses,
+    }
+
+
+WRK_SCRIPT = """
+local codes = {%s}
+local token = "%s"
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "vigile_csrf=%s"
+local alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+function request()
+  local code
+  if math.random() < 0.8 then
+    code = codes[math.random(#codes)]
+  else  -- a wrong guess: random symbols, the check symbol will usually fail or not match
+    local t = {}
+    for i = 1, 20 do local k = math.random(32); t[i] = alphabet:sub(k, k) end
+    code = table.concat(t)
+  end
+  local addr = "127." .. math.random(1, 254) .. "." .. math.random(0, 255) .. "." .. math.random(0, 255)
+  wrk.headers["X-Forwarded-For"] = addr
+  return wrk.format(nil, "/code", nil, "code=" .. code .. "&csrf=" .. token)
+end
+function done(summary, latency, requests)
+  io.write(string.format('WRK {"requests": %%d, "us": %%d, "p50_us": %%d, "p99_us": %%d, '
+    .. '"max_us": %%d, "bad_status": %%d, "socket_errors": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    latency.max, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def load_wrk(base: str, codes: list[str], seconds: float, concurrency: int, tmp: Path) -> dict:
+    """wrk (Debian package) as the load generator: C, so the client barely uses the CPU."""
+    import httpx
+
+    page = httpx.get(base + "/")
+    cookie = page.cookies["vigile_csrf"]
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    script = tmp / "lookups.lua"
+    script.write_text(
+        WRK_SCRIPT % (",".join(f'"{c}"' for c in codes), token, cookie), encoding="utf-8"
+    )
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{concurrency}", f"-d{int(seconds)}s", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
+    script.unlink()
+    m = re.search(r"^WRK (.*)$", out, re.M)
+    if m is None:
+        raise RuntimeError("wrk printed no summary")
+    w = json.loads(m.group(1))
+    return {
+        "client": "wrk",
+        "requests": w["requests"],
+        "seconds": round(w["us"] / 1e6, 2),
+        "lookups_per_s": round(w["requests"] / (w["us"] / 1e6), 1),
+        "p50_ms": round(w["p50_us"] / 1000, 1),
+        "p99_ms": round(w["p99_us"] / 1000, 1),
+        "max_ms": round(w["max_us"] / 1000, 1),
+        # 400 = wrong code (expected for ~20 %); anything else (429/503/5xx) would be a problem
+        "non_2xx_3xx": w["bad_status"],
+        "socket_errors": w["socket_errors"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--persons", type=int, default=2000)
+    ap.add_argument("--python-client", action="store_true", help="httpx instead of wrk")
+    ap.add_argument("--serve", nargs=3, metavar=("URL", "KEY", "PORT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        run_server(args.serve[0], args.serve[1], int(args.serve[2]))
+        return
+    from vigile.case import codes as C
+
+    shm = Path("/dev/shm")
+    directory = Path(tempfile.mkdtemp(dir=shm if shm.is_dir() else None))
+    t = time.perf_counter()
+    url, key, codes = build_case(directory, args.persons)
+    issue_s = time.perf_counter() - t
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", url, key.hex(), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        if shutil.which("wrk") and not args.python_client:
+            result = load_wrk(base, codes, args.seconds, args.concurrency, directory)
+        else:
+            result = asyncio.run(load(base, codes, args.seconds, args.concurrency))
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    result |= {
+        "concurrency": args.concurrency,
+        "server_workers": WORKERS,
+        "kdf": f"scrypt N=2^{C.SCRYPT_LOG_N} r={C.SCRYPT_R} p={C.SCRYPT_P}",
+        "issue_codes_per_s": round(args.persons / issue_s, 1),
+        "target": ">= 500 look-ups/s, p99 < 100 ms",
+        "met": result["lookups_per_s"] >= 500 and result["p99_ms"] < 100,
+    }
+    print(json.dumps(result, indent=2))
+    for f in directory.iterdir():
+        f.unlink()
+    directory.rmdir()
+
+
+if __name__ == "__main__":
+    main()

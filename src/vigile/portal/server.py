@@ -1,0 +1,78 @@
+"""Run the portal on uvicorn: one or more worker processes, each with a thread pool.
+
+Workers are separate processes (the look-up is CPU-bound Python + scrypt), so
+they rebuild the app from environment variables in `app_from_env`; the store
+key reaches them the usual way (VIGILE_KEY or VIGILE_KEY_FILE). Limits are in
+memory per process: global ceilings are divided among the workers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+
+import uvicorn
+
+from ..case import open_store
+from .app import Portal, create_app
+from .attestation import load_signing_key
+from .config import PortalConfig
+
+ENV_DB, ENV_INCIDENT, ENV_CONFIG, ENV_SIGNING = (
+    "VIGILE_PORTAL_DB",
+    "VIGILE_PORTAL_INCIDENT",
+    "VIGILE_PORTAL_CONFIG",
+    "VIGILE_PORTAL_SIGNING_KEY",
+)
+
+
+def app_from_env():
+    """uvicorn factory for worker processes."""
+    store = open_store(os.environ[ENV_DB], actor="portal", create=False)
+    cfg = PortalConfig(**json.loads(os.environ.get(ENV_CONFIG, "{}")))
+    signing = os.environ.get(ENV_SIGNING)
+    key = load_signing_key(signing) if signing else None
+    return create_app(Portal(store, int(os.environ[ENV_INCIDENT]), cfg, key))
+
+
+def serve(
+    db_url: str,
+    incident_id: int,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    config: PortalConfig | None = None,
+    signing_key_file: str | None = None,
+    forwarded_allow_ips: str = "127.0.0.1",
+    workers: int = 1,
+) -> None:
+    """Serve until interrupted. Client address and scheme come from X-Forwarded-For/-Proto
+    only when sent by `forwarded_allow_ips` (the reverse proxy)."""
+    cfg = config or PortalConfig()
+    if workers > 1:
+        cfg = dataclasses.replace(
+            cfg,
+            global_rate=cfg.global_rate / workers,
+            global_burst=max(1, cfg.global_burst // workers),
+            global_code_failures_per_hour=max(1, cfg.global_code_failures_per_hour // workers),
+        )
+    os.environ[ENV_DB] = db_url
+    os.environ[ENV_INCIDENT] = str(incident_id)
+    os.environ[ENV_CONFIG] = json.dumps(dataclasses.asdict(cfg))
+    if signing_key_file:
+        os.environ[ENV_SIGNING] = str(signing_key_file)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    uvicorn.run(
+        "vigile.portal.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # uvicorn's own log prints client addresses; ours does not
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        server_header=False,
+        log_level="info",
+    )

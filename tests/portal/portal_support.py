@@ -1,0 +1,115 @@
+"""Helpers of the portal tests: a small SQLite case with fake affected persons and codes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from vigile.case import AffectedPerson, open_store
+from vigile.case.codes import issue_codes
+
+CATEGORY_SETS = [
+    ("last_name", "first_name", "birth_date", "nir", "address", "health_condition"),
+    ("last_name", "first_name", "phone", "login", "password"),
+    ("last_name", "birth_date", "blood_group", "insurance", "medication"),
+]
+
+
+@dataclass
+class Case:
+    url: str
+    key: bytes
+    incident_id: int
+    codes: dict[str, str]  # patient_id -> code in clear
+    refs: dict[str, str]  # patient_id -> person_ref
+
+
+def fake_person(i: int) -> AffectedPerson:
+    return AffectedPerson(
+        patient_id=f"P{i:06d}",
+        match_probability=1.0,
+        match_method="nir",
+        categories=frozenset(CATEGORY_SETS[i % len(CATEGORY_SETS)]),
+        identity={
+            "last_name": f"TESTNOM{i}",
+            "first_name": "CAMILLE",
+            "birth_date": "1970-01-01",
+            "address": f"{i} rue de l'Exemple",
+            "postcode": "35000",
+            "city": "RENNES",
+        },
+    )
+
+
+def build_case(directory, persons: int = 30, with_codes: int = 20) -> Case:
+    url = f"sqlite:///{directory / 'case.db'}"
+    key = os.urandom(32)
+    store = open_store(url, key=key, actor="test")
+    try:
+        iid = store.new_incident(
+            "fuite-labo-test",
+            datetime(2021, 2, 14, 9, 0, tzinfo=UTC),
+            controller="Laboratoire Exemple",
+            dpo_contact="dpo@labo.example",
+        )
+        people = [fake_person(i) for i in range(persons)]
+        store.replace_affected(iid, people, unmatched_leak_persons=0)
+        refs = {p.patient_id: store.person_ref(p.patient_id) for p in people}
+        issued = issue_codes(store, iid, [refs[p.patient_id] for p in people[:with_codes]])
+        codes = {pid: issued[ref] for pid, ref in refs.items() if ref in issued}
+    finally:
+        store.close()
+    return Case(url, key, iid, codes, refs)
+
+
+def make_portal(case: Case, **config):
+    """(app, portal, store) for in-process tests; the caller closes the store."""
+    from vigile.portal import Portal, PortalConfig, create_app
+
+    store = open_store(case.url, key=case.key, actor="portal")
+    portal = Portal(store, case.incident_id, PortalConfig(**config))
+    return create_app(portal), portal, store
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, "no CSRF field in the page"
+    return m.group(1)
+
+
+class LiveServer:
+    """The portal on a loopback port, served by uvicorn in a thread (stopped by the fixture)."""
+
+    def __init__(self, app):
+        import socket
+        import threading
+
+        import uvicorn
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, access_log=False, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("portal did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(10)
