@@ -87,7 +87,7 @@ NIR_IN_TEXT = r"(?:^|[^\dA-Za-z])([12378][\s.]?\d{2}[\s.]?\d{2}[\s.]?(?:\d{2}|2[
 
 
 @cache
-def _lab_regex() -> str:
+def text_lab_regex() -> str:
     return alternation(lx.lab_tests())
 
 
@@ -122,7 +122,7 @@ def text_health_exprs(folded: pl.Expr) -> dict[str, pl.Expr]:
 
 def text_other_exprs(e: pl.Expr, folded: pl.Expr) -> dict[str, pl.Expr]:
     return {
-        "lab_test": folded.str.contains(_lab_regex()).fill_null(False),
+        "lab_test": folded.str.contains(text_lab_regex()).fill_null(False),
         "phone": e.str.contains(FR_PHONE_IN_TEXT).fill_null(False),
         "email": e.str.contains(EMAIL_IN_TEXT).fill_null(False),
         "nir": nir_normalized(e.str.extract(NIR_IN_TEXT, 1)).is_not_null(),

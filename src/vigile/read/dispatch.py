@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 from vigile.read import archives
 from vigile.read.csv_reader import csv_batches
@@ -34,24 +37,78 @@ WORKBOOKS = {"xlsx", "xlsb", "xls", "ods"}
 
 def open_tables(path: str | Path, limits: Limits | None = None) -> Iterator[Table | ReadError]:
     """Every table found in `path` (a file or archive), or a ReadError for each part that
-    cannot be read. Never raises for bad input."""
+    cannot be read. Never raises for bad input.
+
+    The file's sha256 is computed in a background thread while the tables are read
+    (hashlib releases the GIL); a Table's `source` waits for it on first access."""
     limits = limits or Limits()
     path = Path(path)
     display = str(path)
     try:
         size = path.stat().st_size
-        with open(path, "rb") as f:
-            sha = hashlib.file_digest(f, "sha256").hexdigest()
+        f = open(path, "rb")  # opened here: an unreadable path is reported now
     except Exception as exc:
         yield as_read_error(display, exc)
         return
-    yield from _open(path, display, sha, size, Budget(limits), 0, None, 0)
+    yield from _open(path, display, _Digest(f), size, Budget(limits), 0, None, 0)
+
+
+class _Digest:
+    """sha256 of an open file, computed by a daemon thread; `value()` waits for it."""
+
+    def __init__(self, f: BinaryIO):
+        self._done = threading.Event()
+        self._value: str | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, args=(f,), daemon=True).start()
+
+    def _run(self, f: BinaryIO) -> None:
+        try:
+            with f:
+                self._value = hashlib.file_digest(f, "sha256").hexdigest()
+        except BaseException as exc:  # re-raised in the caller's thread by value()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def value(self) -> str:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+class _DigestingTable(Table):
+    """A Table whose Source receives the background sha256 when first looked at (by then,
+    in a scan, the first batch has been read and the digest is usually ready)."""
+
+    def __init__(self, source: Source, factory, digest: _Digest, **kw: object):
+        self._digest = digest
+        super().__init__(source, factory, **kw)  # type: ignore[arg-type]
+
+    @property  # type: ignore[override]
+    def source(self) -> Source:
+        if self._pending is not None:
+            self._source = replace(self._pending, sha256=self._digest.value())
+            self._pending = None
+        return self._source
+
+    @source.setter
+    def source(self, value: Source) -> None:
+        self._pending: Source | None = value
+
+
+def _table(source: Source, factory, sha: str | _Digest, **kw: object) -> Table:
+    if isinstance(sha, _Digest):
+        return _DigestingTable(source, factory, sha, **kw)
+    return Table(source, factory, **kw)  # type: ignore[arg-type]
 
 
 def _open(
     path: Path,
     display: str,
-    sha: str,
+    sha: str | _Digest,
     size: int,
     budget: Budget,
     depth: int,
@@ -67,7 +124,7 @@ def _open(
 def _dispatch(
     path: Path,
     display: str,
-    sha: str,
+    sha: str | _Digest,
     size: int,
     budget: Budget,
     depth: int,
@@ -91,8 +148,10 @@ def _dispatch(
             return
 
     def source(fmt: str, **kw: object) -> Source:
+        """The Source; its sha256 is filled in by `_table` when still being computed."""
         kw.setdefault("path", display)
-        return Source(format=fmt, sha256=sha, size=size, **kw)  # type: ignore[arg-type]
+        digest = sha if isinstance(sha, str) else ""
+        return Source(format=fmt, sha256=digest, size=size, **kw)  # type: ignore[arg-type]
 
     if fmt in ARCHIVES:
         if depth >= limits.max_depth:
@@ -109,17 +168,19 @@ def _dispatch(
             yield ReadError(display, f"unreadable {fmt} workbook (corrupt or encrypted)")
             return
         for sheet in names:
-            yield Table(
+            yield _table(
                 source(fmt, table=sheet, path=f"{display}#{sheet}"),
                 lambda t, s=sheet: sheet_batches(t, path, s, limits),
+                sha,
                 bytes_read=outer_bytes,
                 keepalive=keepalive,
             )
         return
     if fmt == "parquet":
-        yield Table(
+        yield _table(
             source("parquet"),
             lambda t: parquet_batches(t, path, limits),
+            sha,
             bytes_read=outer_bytes,
             keepalive=keepalive,
         )
@@ -134,34 +195,41 @@ def _dispatch(
     if kind == "csv":
         dialect = detect_delimiter(info.text, info.complete)
         delim = dialect.delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
-        yield Table(
+        yield _table(
             source("csv", encoding=enc, delimiter=delim),
             lambda t: csv_batches(t, path, enc, delim, limits),
+            sha,
             bytes_read=outer_bytes,
             keepalive=keepalive,
         )
     elif kind == "json":
-        yield Table(
+        yield _table(
             source("json", encoding=enc),
             lambda t: json_batches(t, path, enc, limits),
+            sha,
             bytes_read=outer_bytes,
             keepalive=keepalive,
         )
     elif kind == "ndjson":
-        yield Table(
+        yield _table(
             source("ndjson", encoding=enc),
             lambda t: ndjson_batches(t, path, enc, limits),
+            sha,
             bytes_read=outer_bytes,
             keepalive=keepalive,
         )
     elif kind == "sql":
-        yield from sql_tables(path, source("sql", encoding=enc), enc, limits, keepalive)
+        sql_source = source("sql", encoding=enc)
+        if isinstance(sha, _Digest):  # the SQL reader builds its own Tables
+            sql_source = replace(sql_source, sha256=sha.value())
+        yield from sql_tables(path, sql_source, enc, limits, keepalive)
     else:
         from vigile.read.text_reader import text_batches
 
-        yield Table(
+        yield _table(
             source("text", kind="text", encoding=enc),
             lambda t: text_batches(t, path, enc, limits),
+            sha,
             bytes_read=outer_bytes,
             keepalive=keepalive,
         )
