@@ -10,9 +10,11 @@ import typer
 from . import (  # noqa: F401 (register the commands)
     case_cmd,
     demo_cmd,
+    export_cmd,
     link_cmd,
     portal_cmd,
     scan_cmd,
+    sweep_cmd,
     synth_cmd,
     triage_cmd,
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from vigile.detect import context as ctx
 from vigile.detect import engine as en
 from vigile.detect import validators as v
 from vigile.detect.headers import best_header_hit
@@ -60,6 +61,8 @@ class ColumnProfiler:
         self.columns = list(columns)
         self.kind = kind
         self._acc = [_Acc() for _ in self.columns]
+        # yes/no column -> [non-empty cells on women's rows, on men's rows]
+        self._flags: dict[int, list[int]] = {}
 
     def update(self, batch: pl.DataFrame) -> None:
         if batch.width == 0 or batch.height == 0:
@@ -71,6 +74,22 @@ class ColumnProfiler:
         for i, (d, f, c) in enumerate(zip(distincts, feats, counts, strict=True)):
             self._accumulate(self._acc[i], d, f, c)
         self._pair_nir(batch, feats, counts)
+        self._flags_by_sex(batch, distincts)
+
+    def _flags_by_sex(self, batch: pl.DataFrame, distincts: list[pl.DataFrame]) -> None:
+        """Count yes/no cells by the sex of their row (see detect.context)."""
+        small = [dict(d.iter_rows()) if d.height <= 4 else None for d in distincts]
+        sexes = [i for i, vals in enumerate(small) if ctx.sex_codes(vals)]
+        flags = [i for i, vals in enumerate(small) if ctx.is_yes_no(vals)]
+        if not sexes or not flags:  # any sex-like column will do (SEXE, CIVILITE)
+            return
+        names = [self.columns[j] for j in flags]
+        for j, (women, men) in zip(
+            flags, ctx.flag_by_sex(batch, self.columns[sexes[0]], names).values(), strict=True
+        ):
+            acc = self._flags.setdefault(j, [0, 0])
+            acc[0] += women
+            acc[1] += men
 
     def _accumulate(self, a: _Acc, d: pl.DataFrame, f: en.Features, c: dict[str, int]) -> None:
         if not f.ne:
@@ -149,7 +168,30 @@ class ColumnProfiler:
                         f"NIR key column paired with {self.columns[i]}",
                     )
         decided = [notes.get(i, c) for i, c in enumerate(decided)]
+        decided = self._by_context(decided)
         return [self._finding(i, c) for i, c in enumerate(decided)]
+
+    def _by_context(self, decided: list[_Cand | None]) -> list[_Cand | None]:
+        """Name what content and header left null, by place and relation (detect.context)."""
+        views = [
+            ctx.ColumnView(
+                c.category if c else None,
+                a.ne,
+                _uniq_ratio(a),
+                a.multiword / a.ne if a.ne else 0.0,
+            )
+            for a, c in zip(self._acc, decided, strict=True)
+        ]
+        out = list(decided)
+        for i, (cat, conf, note) in ctx.neighbour_rules(views).items():
+            out[i] = _Cand(cat, conf, 1.0, 0.0, note)
+        for j, (women, men) in self._flags.items():
+            if out[j] is None and ctx.female_only(women, men):
+                share = women / self._acc[j].ne if self._acc[j].ne else 0.0
+                out[j] = _Cand(
+                    "health_condition", 0.6, share, 0.0, "yes/no flag filled only on women's rows"
+                )
+        return out
 
     def _finding(self, i: int, c: _Cand | None) -> ColumnFinding:
         a = self._acc[i]
@@ -265,6 +307,10 @@ def _name_candidates(a: _Acc, beside_postcode: bool, add) -> None:
     if s("first_name") >= 0.6 and alpha >= 0.8:
         add("first_name", 0.5 + 0.4 * s("first_name"), s("first_name"))
         return
+    if s("prescriber") >= 0.5 and s("organisation") < 0.3:
+        # "Dr NOM Prénom": a title before a name is telling even when few doctors repeat.
+        add("last_name", 0.75, s("prescriber"))
+        return
     if s("organisation") >= 0.3 or clinical >= 0.1 or not many:
         return
     if alpha >= 0.8 and beside_postcode and s("insurer") < 0.3:
@@ -273,9 +319,7 @@ def _name_candidates(a: _Acc, beside_postcode: bool, add) -> None:
     if alpha >= 0.8 and s("city_marker") >= 0.15 and s("surname") < 0.3:
         add("city", 0.55, alpha)
         return
-    if s("prescriber") >= 0.5:
-        add("last_name", 0.75, s("prescriber"))
-    elif alpha >= 0.8 and s("upper") >= 0.6 and s("surname") >= 0.15:
+    if alpha >= 0.8 and s("upper") >= 0.6 and s("surname") >= 0.15:
         add("last_name", 0.5 + 0.4 * s("surname"), s("surname"))
 
 

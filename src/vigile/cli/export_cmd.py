@@ -1,0 +1,168 @@
+"""`vigile export plan | run | verify | open | keygen`: safe migration extractions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from ..protect import (
+    ProtectError,
+    load_private,
+    load_profile,
+    load_public,
+    open_export,
+    plan_export,
+    read_secret,
+    run_export,
+    verify_export,
+    write_secret,
+    write_signing_key,
+)
+from .app import app, console, fail
+
+export_app = typer.Typer(
+    help="Export a database or file safely: minimised, pseudonymised, encrypted, signed.",
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
+
+SOURCE_HELP = "A SQL database URL (sqlite:///lab.db, postgresql://…) or a file vigile can read."
+
+
+@export_app.command("plan")
+def plan(
+    source: str = typer.Argument(..., help=SOURCE_HELP),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the profile here."),
+    rows: int = typer.Option(50_000, "--rows", help="Rows sampled per table to classify columns."),
+) -> None:
+    """Propose an export profile (YAML): every column with its category and a safe action."""
+    try:
+        text = plan_export(source, rows)
+    except ProtectError as e:
+        fail(str(e))
+    if output:
+        output.write_text(text, encoding="utf-8")
+        console.print(
+            f"profile written to {output}; review it before `vigile export run`", markup=False
+        )
+    else:
+        sys.stdout.write(text)
+
+
+@export_app.command("keygen")
+def keygen(
+    folder: Path = typer.Argument(..., help="Where to write the exporter's keys (kept private)."),
+    recipient: bool = typer.Option(
+        False, "--recipient", help="Also create an age identity for a recipient (for tests, demos)."
+    ),
+) -> None:
+    """Create a signing key pair and a pseudonymisation secret (never shipped with exports)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        fp = write_signing_key(folder / "signing.key", folder / "signing.pub")
+        write_secret(folder / "pseudonym.secret")
+    except FileExistsError:
+        fail(f"{folder}: keys already exist there, not overwritten")
+    console.print(f"signing key {fp}: {folder / 'signing.key'} (public: signing.pub)", markup=False)
+    console.print(f"pseudonymisation secret: {folder / 'pseudonym.secret'}", markup=False)
+    if recipient:
+        from pyrage import x25519
+
+        ident = x25519.Identity.generate()
+        (folder / "recipient.agekey").write_text(f"{ident}\n")
+        (folder / "recipient.agekey").chmod(0o600)
+        console.print(f"recipient public key: {ident.to_public()}", markup=False)
+
+
+@export_app.command("run")
+def run(
+    source: str = typer.Argument(..., help=SOURCE_HELP),
+    profile: Path = typer.Option(..., "--profile", "-p", help="Export profile (YAML)."),
+    recipients: list[str] = typer.Option(
+        ..., "--recipient", "-r", help="age public key (age1…) of the receiving party; repeatable."
+    ),
+    out: Path = typer.Option(..., "--out", help="New folder for the encrypted export."),
+    signing_key: Path = typer.Option(
+        ..., "--signing-key", envvar="VIGILE_SIGNING_KEY", help="Ed25519 private key (PEM)."
+    ),
+    secret_file: Path = typer.Option(
+        ...,
+        "--secret-file",
+        envvar="VIGILE_EXPORT_SECRET",
+        help="Pseudonymisation secret, held outside the export.",
+    ),  # fmt: skip
+    by: str | None = typer.Option(None, "--by", help="Who exports (default: user@host)."),
+) -> None:
+    """Export SOURCE through PROFILE, encrypted to the recipients, with a signed manifest."""
+    try:
+        manifest = run_export(
+            source, load_profile(profile), recipients, out, load_private(signing_key),
+            read_secret(secret_file), exported_by=by,
+        )  # fmt: skip
+    except ProtectError as e:
+        fail(str(e))
+    for p in manifest["parts"]:
+        console.print(
+            f"{p['table']}: {p['rows']} rows, {len(p['columns'])} columns out, "
+            f"{len(p['dropped'])} dropped -> {out / p['file']}",
+            markup=False,
+        )
+    console.print(f"signed manifest: {out / 'manifest.json'}; expires {manifest['expires_at']}")
+
+
+def _signer(path: Path | None) -> str | None:
+    try:
+        return load_public(path) if path else None
+    except ProtectError as e:
+        fail(str(e))
+
+
+@export_app.command("verify")
+def verify(
+    folder: Path = typer.Argument(..., help="An export folder."),
+    signer: Path | None = typer.Option(
+        None, "--signer", help="Expected signer's public key (PEM)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the check as JSON."),
+) -> None:
+    """Check the manifest's signature, every part's sha256 and the expiry. Exit 1 if not clean."""
+    v = verify_export(folder, _signer(signer))
+    if as_json:
+        sys.stdout.write(json.dumps({"ok": v.ok, "problems": v.problems}, indent=1) + "\n")
+    elif v.ok:
+        m = v.manifest or {}
+        console.print(
+            f"OK: signed by {m['signer']['fingerprint']}, exported by {m['exported_by']} on "
+            f"{m['created_at']}, expires {m['expires_at']}, {len(m['parts'])} part(s) intact",
+            markup=False,
+        )
+        if signer is None:
+            console.print(
+                "note: signer not pinned; pass --signer to check who signed", markup=False
+            )
+    else:
+        for p in v.problems:
+            console.print(f"FAIL: {p}", markup=False)
+    if not v.ok:
+        raise typer.Exit(1)
+
+
+@export_app.command("open")
+def open_(
+    folder: Path = typer.Argument(..., help="An export folder."),
+    identity: Path = typer.Option(..., "--identity", "-i", help="Recipient's age identity file."),
+    out: Path = typer.Option(..., "--out", help="Where to write the decrypted Parquet files."),
+    signer: Path | None = typer.Option(
+        None, "--signer", help="Expected signer's public key (PEM)."
+    ),
+) -> None:
+    """Decrypt an export for its recipient; refuses an expired or tampered export."""
+    try:
+        files = open_export(folder, identity, out, _signer(signer))
+    except ProtectError as e:
+        fail(str(e), code=1)
+    for f in files:
+        console.print(f"decrypted {f}", markup=False)

@@ -1,0 +1,101 @@
+"""Cross-column rules: place and relation name what content alone cannot."""
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vigile.detect.context import (
+    ColumnView,
+    female_only,
+    flag_by_sex,
+    is_yes_no,
+    neighbour_rules,
+    sex_codes,
+)
+
+ID = ColumnView(None, 1000, 0.9, 0.0)
+
+
+def test_member_number_beside_insurer_and_login_beside_password():
+    views = [ColumnView("insurance", 1000, 0.01, 0.5), ID, ColumnView(None, 1000, 0.9, 0.0),
+             ColumnView("password", 1000, 0.95, 0.0)]  # fmt: skip
+    got = neighbour_rules(views)
+    assert got[1][0] == "insurance"
+    assert got[2][0] == "login"
+    assert 0 not in got and 3 not in got
+
+
+def test_low_cardinality_or_text_neighbours_stay_null():
+    codes = ColumnView(None, 1000, 0.002, 0.0)  # a regime code beside the insurer
+    text = ColumnView(None, 1000, 0.8, 0.6)  # free text
+    assert neighbour_rules([ColumnView("insurance", 1000, 0.01, 0.5), codes, text]) == {}
+
+
+def test_categorised_columns_are_never_renamed():
+    views = [ColumnView("insurance", 10, 0.5, 0.0), ColumnView("date", 10, 0.9, 0.0)]
+    assert neighbour_rules(views) == {}
+
+
+@given(
+    st.lists(
+        st.sampled_from(["OUI", "NON", "O", "N", "oui", "non"]), min_size=2, max_size=4, unique=True
+    )
+)
+def test_yes_no_codes(values):
+    d = dict.fromkeys(values, 1)
+    assert is_yes_no(d)
+    assert not is_yes_no({**d, "PEUT-ETRE": 1})
+
+
+def test_sex_and_yes_no_are_told_apart():
+    assert (
+        sex_codes({"M": 5, "F": 6}) and sex_codes({"1": 5, "2": 6}) and sex_codes({"H": 1, "F": 1})
+    )
+    assert not sex_codes({"OUI": 5, "NON": 6})
+    assert not is_yes_no({"1": 5, "2": 6})
+    assert not is_yes_no({"OUI": 3})
+
+
+def test_flag_filled_only_for_women():
+    n = 200
+    df = pl.DataFrame(
+        {
+            "S": ["F", "M"] * n,
+            "PREG": [
+                "OUI" if i % 4 == 0 else ("NON" if i % 2 == 0 else None) for i in range(2 * n)
+            ],
+            "URGENT": ["OUI", "NON"] * n,
+        }
+    )
+    counts = flag_by_sex(df, "S", ["PREG", "URGENT"])
+    assert counts["PREG"] == (n, 0)
+    assert counts["URGENT"] == (n, n)
+    assert female_only(*counts["PREG"]) and not female_only(*counts["URGENT"])
+
+
+def test_profiler_names_columns_by_context_with_meaningless_headers():
+    # The generator's meaningless-header export: member number, pregnancy flag and login
+    # have no telling content; their place and their relation to other columns decide.
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from vigile.detect import classify
+    from vigile.read import open_tables
+    from vigile.synth import ExportSpec, generate_lab_export
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.csv"
+        generate_lab_export(ExportSpec(rows=3_000, seed=5, header_style="meaningless"), path)
+        truth = json.loads(Path(f"{path}.truth.json").read_text(encoding="utf-8"))["columns"]
+        [table] = list(open_tables(path))
+        df = pl.concat(list(table.batches()))
+    got = {c.name: c for c in classify(df)}
+    notes = {n: c.note for n, c in got.items() if c.note}
+    assert {got[n].category for n in notes if "beside" in notes[n] or "women" in notes[n]} == {
+        "insurance",
+        "login",
+        "health_condition",
+    }
+    wrong = {n: (want, got[n].category) for n, want in truth.items() if got[n].category != want}
+    assert not wrong
