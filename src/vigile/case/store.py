@@ -420,7 +420,11 @@ class CaseStore:
             ).scalar_one()
 
     # -- manual review ------------------------------------------------------------
-    def add_review(self, incident_id: int, items: Iterable[ReviewItem]) -> int:
+    def add_review(
+        self, incident_id: int, items: Iterable[ReviewItem], replace_pending: bool = False
+    ) -> int:
+        """Queue items for review. `replace_pending` first drops the undecided items of an
+        earlier run (a new linkage replaces its gray zone; decisions already made stay)."""
         cipher = self._require_key()
         now = utcnow()
         aad = _review_aad(incident_id)
@@ -444,9 +448,20 @@ class CaseStore:
         ]
         with self.engine.begin() as conn:
             self._ensure_incident(conn, incident_id)
+            dropped = 0
+            if replace_pending:
+                dropped = conn.execute(
+                    delete(review).where(
+                        review.c.incident_id == incident_id, review.c.decision.is_(None)
+                    )
+                ).rowcount
             if rows:
                 conn.execute(insert(review), rows)
-            self._audit(conn, "review.add", {"incident_id": incident_id, "items": len(rows)})
+            self._audit(
+                conn,
+                "review.add",
+                {"incident_id": incident_id, "items": len(rows), "pending_replaced": dropped},
+            )
         return len(rows)
 
     def review_queue(self, incident_id: int, include_decided: bool = False) -> list[ReviewItem]:

@@ -43,7 +43,7 @@ def save_to_case(result: LinkResult, store, incident_id: int) -> dict[str, int]:
         incident_id, iter_affected_persons(result.affected()), result.unmatched_leak_persons
     )
     items = review_items(result.review, result.leak.persons, result.patients.frame)
-    queued = store.add_review(incident_id, items)
+    queued = store.add_review(incident_id, items, replace_pending=True)
     store.audit(
         "link.run",
         {
