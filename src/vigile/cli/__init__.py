@@ -12,6 +12,7 @@ from . import (  # noqa: F401 (register the commands)
     demo_cmd,
     export_cmd,
     link_cmd,
+    notify_cmd,
     portal_cmd,
     scan_cmd,
     sweep_cmd,
