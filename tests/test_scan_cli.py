@@ -102,3 +102,10 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
 def test_cli_help_teaches():
     r = run_cli("scan", "--help")
     assert r.returncode == 0 and "--format" in r.stdout
+
+
+def test_cli_usage_errors_exit_2_and_bare_command_shows_help():
+    r = run_cli("scan", "--format", "nope", "x")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "internal failure" not in r.stderr
+    r = run_cli()
+    assert r.returncode == 0 and "scan" in r.stdout

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from vigile.read.csv_reader import record_boundary
@@ -58,6 +58,7 @@ FRENCH = st.text(st.sampled_from(list("abcdefgh ;,'-éèêàçùôÉÀœ€")), 
 
 @given(st.text(max_size=200), FRENCH)
 def test_encoding_detection_utf8_and_cp1252(text, french):
+    assume(not text.startswith("\ufeff"))  # that text *is* a UTF-8 BOM: utf-8-sig is right
     data = text.encode("utf-8")
     assert detect_encoding(data, complete=True) in ("utf-8", "utf-16-le", "utf-16-be")
     assert detect_encoding(b"\xef\xbb\xbf" + data, complete=True) == "utf-8-sig"

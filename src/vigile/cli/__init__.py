@@ -33,9 +33,10 @@ def main() -> None:
         console_err.print("interrupted")
         sys.exit(130)
     except Exception as e:  # noqa: BLE001 - last line of defence
-        import click
-
-        if isinstance(e, click.ClickException):
+        # typer ships its own click (typer._click): recognise its exceptions by shape.
+        if type(e).__name__ == "NoArgsIsHelpError":
+            sys.exit(0)  # the help was printed
+        if hasattr(e, "show") and hasattr(e, "exit_code"):
             e.show()
             sys.exit(e.exit_code)
         if os.environ.get("VIGILE_DEBUG"):

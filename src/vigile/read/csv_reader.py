@@ -1,8 +1,11 @@
-"""Delimited text (CSV/TSV/pipe/semicolon) read in blocks by polars' CSV parser.
+"""Delimited text (CSV/TSV/pipe/semicolon) read in batches by polars' CSV parser.
 
-The file is streamed through `Utf8Reader` (transcoding non-UTF-8 exports), cut at record
-boundaries found by quote parity, and each block is parsed by polars with every column
-typed as a string. Memory stays around one block plus one batch."""
+UTF-8 files are read natively by polars' streaming CSV reader (`native_csv`), the fast
+path. Other encodings, and UTF-8 files that polars refuses mid-way (invalid bytes from
+mixed encodings, malformed quoting), take the block path here: the file is streamed
+through `Utf8Reader` (transcoding), cut at record boundaries found by quote parity, and
+each block is parsed by polars with every column typed as a string. Memory stays around
+one block plus one batch."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ QUOTE = b'"'
 # Rows with more fields than the header keep up to this many extra fields, appended to
 # the last column (a free-text comment holding an unquoted delimiter is the usual cause).
 EXTRA_FIELDS = 8
+RAGGED = "ragged rows:"
 
 
 def record_boundary(buf: bytes, *, first: bool = False) -> int:
@@ -59,18 +63,54 @@ def parse_header(record: bytes, delimiter: str) -> list[str]:
         return text.split(delimiter)
 
 
-class _BlockParser:
-    def __init__(self, table: Table, names: list[str], delimiter: str):
+def extra_names() -> list[str]:
+    return [f"\x00extra_{i}" for i in range(EXTRA_FIELDS)]
+
+
+class RaggedMerger:
+    """Appends the extra fields of rows longer than the header to their last column, and
+    warns with a running count of such rows."""
+
+    def __init__(self, table: Table, names: list[str], delimiter: str, ragged: int = 0):
         self.table = table
         self.names = names
         self.delimiter = delimiter
-        self.extras = [f"\x00extra_{i}" for i in range(EXTRA_FIELDS)]
+        self.extras = extra_names()
         self.schema = {n: pl.String for n in names + self.extras}
-        self.ragged = 0
+        self.ragged = ragged
+
+    def merge(self, df: pl.DataFrame) -> pl.DataFrame:
+        has_extra = pl.any_horizontal(pl.col(self.extras).is_not_null())
+        ragged = df.select(has_extra.sum()).item()
+        if ragged:
+            self.ragged += ragged
+            # One warning with the running count, not one per batch.
+            warnings = self.table.warnings
+            warnings[:] = [w for w in warnings if not w.startswith(RAGGED)]
+            self.table.warn(
+                f"{RAGGED} {self.ragged} row(s) had more fields than the header;"
+                f" up to {EXTRA_FIELDS} extra fields were appended to the last column"
+            )
+            last = self.names[-1]
+            merged = pl.concat_str(
+                [pl.col(last), *[pl.col(e) for e in self.extras]],
+                separator=self.delimiter,
+                ignore_nulls=True,
+            )
+            df = df.with_columns(
+                pl.when(has_extra).then(merged).otherwise(pl.col(last)).alias(last)
+            )
+        return df.select(self.names)
+
+
+class _BlockParser(RaggedMerger):
+    def __init__(self, table: Table, names: list[str], delimiter: str, ragged: int = 0):
+        super().__init__(table, names, delimiter, ragged)
         self.unquoted_blocks = 0
         self.fixed_blocks = 0
 
     def parse(self, block: bytes) -> pl.DataFrame:
+        """The block's rows, extra fields not merged yet."""
         kwargs = dict(
             has_header=False,
             separator=self.delimiter,
@@ -101,24 +141,15 @@ class _BlockParser:
                 " without quote handling"
             )
             df = pl.read_csv(block, quote_char=None, **kwargs)
-        has_extra = pl.any_horizontal(pl.col(self.extras).is_not_null())
-        ragged = df.select(has_extra.sum()).item()
-        if ragged:
-            self.ragged += ragged
-            self.table.warn(
-                f"ragged rows: {self.ragged} row(s) had more fields than the header;"
-                f" up to {EXTRA_FIELDS} extra fields were appended to the last column"
-            )
-            last = self.names[-1]
-            merged = pl.concat_str(
-                [pl.col(last), *[pl.col(e) for e in self.extras]],
-                separator=self.delimiter,
-                ignore_nulls=True,
-            )
-            df = df.with_columns(
-                pl.when(has_extra).then(merged).otherwise(pl.col(last)).alias(last)
-            )
-        return df.select(self.names)
+        return df
+
+
+def header_names(first: list[str], table: Table) -> tuple[list[str], bool]:
+    """Column names from the first record, and whether that record is a header."""
+    if first_row_is_header(first):
+        return unique_names(first), True
+    table.warn("no header row detected: columns are named column_1, column_2...")
+    return positional_names(len(first)), False
 
 
 def _valid_utf8(b: bytes) -> bool:
@@ -132,6 +163,27 @@ def _valid_utf8(b: bytes) -> bool:
 def csv_batches(
     table: Table, path: Path, encoding: str, delimiter: str, limits: Limits
 ) -> Iterator[pl.DataFrame]:
+    if encoding in ("utf-8", "utf-8-sig"):
+        from vigile.read.native_csv import native_batches
+
+        yield from native_batches(table, path, encoding, delimiter, limits)
+    else:
+        yield from block_batches(table, path, encoding, delimiter, limits)
+
+
+def block_batches(
+    table: Table,
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    limits: Limits,
+    *,
+    skip: int = 0,
+    ragged: int = 0,
+) -> Iterator[pl.DataFrame]:
+    """Batches read block by block; the first `skip` data rows are dropped (the native
+    path had read them already) and `ragged` rows were already counted."""
+
     def count(n: int) -> None:
         table.bytes_read += n
 
@@ -148,6 +200,10 @@ def csv_batches(
             done = chunk is None
             buf = pending + chunk if chunk else pending
             if parser is None:
+                buf = buf.lstrip(b"\r\n")  # leading blank lines (possibly several chunks)
+                if not buf:
+                    pending = b""
+                    continue
                 cut = record_boundary(buf, first=True)
                 if cut < 0 and not done and len(buf) <= limits.max_line_bytes:
                     pending = buf
@@ -160,13 +216,10 @@ def csv_batches(
                     if done:
                         return
                     continue
-                if first_row_is_header(first):
-                    names = unique_names(first)
+                names, has_header = header_names(first, table)
+                if has_header:
                     buf = buf[cut:]
-                else:
-                    names = positional_names(len(first))
-                    table.warn("no header row detected: columns are named column_1, column_2...")
-                parser = _BlockParser(table, names, delimiter)
+                parser = _BlockParser(table, names, delimiter, ragged)
             if done:
                 block, pending = buf, b""
             else:
@@ -180,6 +233,9 @@ def csv_batches(
                 block, pending = buf[:cut], buf[cut:]
             if block and not block.isspace():
                 df = parser.parse(block)
+                if skip:
+                    df, skip = df.slice(skip), max(0, skip - df.height)
+                df = parser.merge(df)
                 ready.append(df)
                 ready_rows += df.height
             while ready_rows >= limits.batch_rows or (done and ready_rows):
