@@ -33,7 +33,8 @@ def main() -> None:
     configs = list(itertools.product(STYLES, ENCODINGS, NIRS))
     for i, (style, enc, nir) in enumerate(configs):
         sep = SEPARATORS[i % len(SEPARATORS)]
-        name = f"acc_{style}_{enc}_{nir}_{ord(sep)}_{args.rows}.csv"
+        fields = "full" if (i // 2) % 2 == 0 else "standard"  # both column layouts
+        name = f"acc_{style}_{enc}_{nir}_{fields}_{ord(sep)}_{args.rows}.csv"
         path = synth_export(
             name,
             rows=args.rows,
@@ -42,7 +43,7 @@ def main() -> None:
             separator=sep,
             header_style=style,
             nir=nir,
-            fields="full",
+            fields=fields,
         )
         truth = json.loads(Path(f"{path}.truth.json").read_text(encoding="utf-8"))["columns"]
         [table] = scan_path(path).tables
@@ -62,11 +63,11 @@ def main() -> None:
             if want:
                 fn[want] += 1
             errors.append(
-                f"{style:11} {enc:9} sep={sep!r:4} nir={nir:5} {col}: want {want}, got {have}"
+                f"{style:11} {enc:9} sep={sep!r:4} nir={nir:5} {fields:8} {col}: want {want}, got {have}"
             )
     cats = sorted(set(tp) | set(fp) | set(fn))
     print(
-        f"{len(configs)} files x {args.rows:,} rows; styles {STYLES}, encodings {ENCODINGS}, separators rotating, NIR full/split"
+        f"{len(configs)} files x {args.rows:,} rows; styles {STYLES}, encodings {ENCODINGS}, separators rotating, NIR full/split, full/standard fields"
     )
     print(f"{'category':18} {'TP':>5} {'FP':>4} {'FN':>4} {'precision':>9} {'recall':>7}")
     for c in cats:

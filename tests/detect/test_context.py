@@ -25,6 +25,16 @@ def test_member_number_beside_insurer_and_login_beside_password():
     assert 0 not in got and 3 not in got
 
 
+def test_numeric_column_after_a_password_is_not_a_login():
+    barcode = ColumnView(None, 1000, 1.0, 0.0, numeric_share=1.0)
+    views = [ColumnView("password", 1000, 0.95, 0.0), barcode]
+    assert neighbour_rules(views) == {}
+    mixed = ColumnView(None, 1000, 1.0, 0.0, numeric_share=0.2)
+    assert neighbour_rules([ColumnView("password", 1000, 0.95, 0.0), mixed])[1][0] == "login"
+    # before the password, even a numeric account id is the login
+    assert neighbour_rules([barcode, ColumnView("password", 1000, 0.95, 0.0)])[0][0] == "login"
+
+
 def test_low_cardinality_or_text_neighbours_stay_null():
     codes = ColumnView(None, 1000, 0.002, 0.0)  # a regime code beside the insurer
     text = ColumnView(None, 1000, 0.8, 0.6)  # free text

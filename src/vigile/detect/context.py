@@ -4,7 +4,8 @@ With meaningless headers (C01, C02…) a member number is just digits, a login j
 token and a pregnancy flag just OUI/NON. Exports still betray them by their place and by
 their relation to other columns, which is what a human analyst reads:
 - an identifier right beside an insurer column is the member number (`insurance`);
-- an identifier right beside a password column is the account name (`login`);
+- an identifier right before a password column (or a non-numeric one right after it) is
+  the account name (`login`);
 - a yes/no column filled only on rows of women is a pregnancy flag (`health_condition`).
 These rules only ever name columns left without a category by content and header.
 """
@@ -30,6 +31,7 @@ class ColumnView:
     non_empty: int
     distinct_ratio: float  # distinct values / non-empty cells (approximate over batches)
     multiword_share: float  # share of cells with a space
+    numeric_share: float = 0.0  # share of cells that are digits and separators only
 
 
 def _identifier_like(v: ColumnView) -> bool:
@@ -50,7 +52,9 @@ def neighbour_rules(views: list[ColumnView]) -> dict[int, tuple[str, float, str]
             if other == "insurance":
                 out[i] = ("insurance", 0.6, "member number beside an insurer column")
                 break
-            if other == "password":
+            # Exports put the account name before its password; after it, a purely
+            # numeric column is more likely a barcode or record number than a login.
+            if other == "password" and (j == i + 1 or v.numeric_share < 0.5):
                 out[i] = ("login", 0.6, "account name beside a password column")
                 break
     return out

@@ -179,6 +179,7 @@ class ColumnProfiler:
                 a.ne,
                 _uniq_ratio(a),
                 a.multiword / a.ne if a.ne else 0.0,
+                a.num / a.ne if a.ne else 0.0,
             )
             for a, c in zip(self._acc, decided, strict=True)
         ]
