@@ -1,100 +1,10 @@
-"""Fixtures of the case-store tests, including a throwaway PostgreSQL cluster.
-
-The cluster is started once per session from the binaries under
-/usr/lib/postgresql/*/bin, in a temporary directory, listening on a unix socket
-only; as root it runs as the `postgres` user (initdb refuses root). Tests that
-need it are skipped only when no binaries are installed.
-"""
+"""Fixtures of the case-store tests (PostgreSQL comes from tests/conftest.py)."""
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
-import shutil
-import subprocess
-import tempfile
-import uuid
-from pathlib import Path
 
 import pytest
-
-PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
-
-
-def _pg_bin() -> Path | None:
-    for d in sorted(glob.glob(PG_BIN_GLOB), reverse=True):
-        if Path(d, "initdb").exists() and Path(d, "pg_ctl").exists():
-            return Path(d)
-    found = shutil.which("pg_ctl")
-    return Path(found).parent if found and shutil.which("initdb") else None
-
-
-def _as_postgres_if_root() -> tuple[list[str], int | None]:
-    if os.geteuid() != 0:
-        return [], None
-    try:
-        uid = pwd.getpwnam("postgres").pw_uid
-    except KeyError:
-        pytest.skip("running as root and no 'postgres' user to run PostgreSQL as")
-    return ["runuser", "-u", "postgres", "--"], uid
-
-
-@pytest.fixture(scope="session")
-def pg_server():
-    """(socket_dir, superuser) of a running throwaway PostgreSQL."""
-    bindir = _pg_bin()
-    if bindir is None:
-        pytest.skip("PostgreSQL binaries not installed")
-    prefix, uid = _as_postgres_if_root()
-    root = Path(tempfile.mkdtemp(prefix="vigile-pg-"))
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    if uid is not None:
-        for p in (root, sock):
-            os.chown(p, uid, -1)
-    user = "vigile"
-    run = dict(check=True, capture_output=True, text=True)
-    subprocess.run(
-        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", user, "-A", "trust", "-E", "UTF8"],
-        **run,
-    )
-    opts = f"-k {sock} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
-    subprocess.run(
-        [
-            *prefix,
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            opts,
-            "-w",
-            "-l",
-            str(root / "log"),
-            "start",
-        ],
-        **run,
-    )
-    try:
-        yield sock, user
-    finally:
-        subprocess.run(
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def pg_url(pg_server) -> str:
-    """A fresh, empty database on the throwaway server, as a postgresql:// URL."""
-    import psycopg
-
-    sock, user = pg_server
-    name = "case_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(host=str(sock), user=user, dbname="postgres", autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql://{user}@/{name}?host={sock}"
 
 
 @pytest.fixture

@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pypdf
 import pytest
 from portal_support import LiveServer, make_portal
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium not installed")
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +16,8 @@ def live(case):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+def browser(chromium):
+    return chromium  # Debian's chromium via Playwright, from tests/conftest.py
 
 
 def test_code_page_and_attestation(live, browser, case, tmp_path):

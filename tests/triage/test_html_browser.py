@@ -1,54 +1,31 @@
 """The HTML report in a real headless browser: renders offline, no console error, figures shown."""
 
-import os
-
-import pytest
-
 from vigile.triage import render, triage_path
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason="Debian chromium not installed (apt-get install chromium)"
-)
-
-
-def test_report_renders_offline_without_console_errors(lab_csv, ref_date, tmp_path):
-    from playwright import sync_api  # a test dependency: only a missing browser skips
-
+def test_report_renders_offline_without_console_errors(chromium, lab_csv, ref_date, tmp_path):
     result = triage_path(lab_csv[0], reference_date=ref_date)
     page_path = tmp_path / "report.html"
     page_path.write_text(render(result, "html"), encoding="utf-8")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page()
-            problems: list[str] = []
-            requests: list[str] = []
-            page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(page_path.as_uri(), wait_until="load")
-            assert problems == []
-            assert requests == [page_path.as_uri()]  # self-contained: nothing else fetched
-            assert page.inner_text("#card-persons .v") == "30"
-            assert page.inner_text("#card-rows .v") == str(result.rows)
-            assert "very high" in page.inner_text("#card-severity")
-            body = page.inner_text("body")
-            assert "4 × 1 + 1 = 5" in body and "maximal" in body
-            assert "DUE" in page.inner_text("#duty-inform_persons")
-            # the choropleth: Finistère coloured, Paris a small cell (on the map and in the zoom)
-            assert page.locator("svg path").count() >= 96 + 8  # France and the IDF zoom
-            assert page.locator("svg title", has_text="29 Finistère: 25 persons").count() == 1
-            assert page.locator("svg title", has_text="75 Paris: <10 persons").count() == 2
-        finally:
-            browser.close()
+    page = chromium.new_page()
+    try:
+        problems: list[str] = []
+        requests: list[str] = []
+        page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_path.as_uri(), wait_until="load")
+        assert problems == []
+        assert requests == [page_path.as_uri()]  # self-contained: nothing else fetched
+        assert page.inner_text("#card-persons .v") == "30"
+        assert page.inner_text("#card-rows .v") == str(result.rows)
+        assert "very high" in page.inner_text("#card-severity")
+        body = page.inner_text("body")
+        assert "4 × 1 + 1 = 5" in body and "maximal" in body
+        assert "DUE" in page.inner_text("#duty-inform_persons")
+        # the choropleth: Finistère coloured, Paris a small cell (on the map and in the zoom)
+        assert page.locator("svg path").count() >= 96 + 8  # France and the IDF zoom
+        assert page.locator("svg title", has_text="29 Finistère: 25 persons").count() == 1
+        assert page.locator("svg title", has_text="75 Paris: <10 persons").count() == 2
+    finally:
+        page.close()
