@@ -2,31 +2,7 @@
 
 from __future__ import annotations
 
-# Category ids of categories.md -> words a patient understands.
-CATEGORY_WORDS: dict[str, str] = {
-    "nir": "votre numéro de sécurité sociale",
-    "last_name": "votre nom",
-    "first_name": "votre prénom",
-    "birth_date": "votre date de naissance",
-    "sex": "votre sexe",
-    "address": "votre adresse postale",
-    "postcode": "votre code postal",
-    "city": "votre commune",
-    "phone": "votre numéro de téléphone",
-    "email": "votre adresse électronique",
-    "iban": "vos coordonnées bancaires (IBAN)",
-    "insurance": "le nom de votre mutuelle ou votre numéro d'adhérent",
-    "blood_group": "votre groupe sanguin",
-    "health_condition": "des informations sur votre santé (maladie, grossesse, handicap…)",
-    "medication": "des traitements ou médicaments",
-    "lab_test": "les analyses demandées ou leurs résultats",
-    "rpps": "l'identifiant de votre médecin prescripteur",
-    "finess": "l'identifiant de l'établissement de santé",
-    "login": "votre identifiant de connexion au serveur de résultats",
-    "password": "votre mot de passe du serveur de résultats",
-    "ip_address": "une adresse IP",
-    "date": "des dates vous concernant (prélèvement, rendez-vous…)",
-}
+from ..wording import exposed_words
 
 # (trigger categories, advice): shown when any trigger was exposed, in this order.
 ADVICE: tuple[tuple[frozenset[str], str], ...] = (
@@ -64,8 +40,8 @@ GENERAL_ADVICE = (
 
 
 def exposed_in_words(categories: frozenset[str]) -> list[str]:
-    """Stable order (the order of CATEGORY_WORDS), unknown ids skipped rather than shown raw."""
-    return [words for cid, words in CATEGORY_WORDS.items() if cid in categories]
+    """The same words as the letter; unknown ids skipped rather than shown raw."""
+    return exposed_words(categories, strict=False)
 
 
 def advice_for(categories: frozenset[str]) -> list[str]:
