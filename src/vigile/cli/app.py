@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
 from rich.console import Console
 
@@ -23,3 +26,19 @@ def fail(message: str, code: int = 2) -> None:
     """Print one clear line to stderr and exit."""
     console_err.print(f"error: {message}", markup=False, highlight=False)
     raise typer.Exit(code)
+
+
+def require_paths(paths: list[Path]) -> None:
+    """Fail with one line naming every input that does not exist."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        fail(f"no such file or folder: {', '.join(missing)}")
+
+
+def emit(text: str, output: Path | None) -> None:
+    """A report to its file (saying where) or to stdout."""
+    if output:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"report written to {output}", markup=False)
+    else:
+        sys.stdout.write(text)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from ..scan import render_scan, scan_path
-from .app import app, console, fail
+from .app import app, emit, require_paths
 from .progress import byte_progress
 
 
@@ -39,17 +39,11 @@ def scan(
 
     Exit code: 0 done, 1 sensitive data found (with --exit-code), 2 nothing could be read.
     """
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        fail(f"no such file or folder: {', '.join(missing)}")
+    require_paths(paths)
     with byte_progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         result = scan_path(paths, progress=progress)
     text = render_scan(result, fmt.value)
-    if output:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"report written to {output}", markup=False)
-    else:
-        sys.stdout.write(text)
+    emit(text, output)
     found = any(c.category or c.text_categories for t in result.tables for c in t.columns)
     if found and exit_code:
         raise typer.Exit(1)

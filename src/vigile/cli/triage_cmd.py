@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from .app import app, console, fail
+from .app import app, emit, fail, require_paths
 from .progress import byte_progress
 
 
@@ -49,17 +49,11 @@ def triage(
     Only aggregates; cells under 10 persons are shown as <10."""
     from ..triage import Circumstances, render, triage_path
 
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        fail(f"no such file or folder: {', '.join(missing)}")
+    require_paths(paths)
     if fmt is TriageFormat.html and output is None and sys.stdout.isatty():
         fail("the HTML report goes to a file: add --output report.html")
     circ = Circumstances(unknown_recipients=unknown_recipients, malicious=malicious)
     with byte_progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         result = triage_path(paths, circumstances=circ, progress=progress)
     text = render(result, fmt.value)
-    if output:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"report written to {output}", markup=False)
-    else:
-        sys.stdout.write(text)
+    emit(text, output)
