@@ -110,10 +110,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
     """A headless Debian Chromium driven by Playwright (never a downloaded browser);
-    skipped only where /usr/bin/chromium is absent."""
+    skipped only where /usr/bin/chromium is absent. Module-scoped: Playwright's sync API
+    keeps an event loop running, which later asyncio.run() callers must not meet."""
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright  # a test dependency: must be there
