@@ -29,13 +29,6 @@ from weakref import WeakKeyDictionary
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
     and_,
     delete,
     insert,
@@ -44,7 +37,7 @@ from sqlalchemy import (
 from stdnum import luhn
 
 from .clock import utcnow
-from .schema import BigId, affected
+from .schema import access_codes, affected
 
 # Crockford base32: no I, L, O, U (read as 1, 1, 0 or refused), so codes survive handwriting.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -61,20 +54,6 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 _SALT_BYTES = 16
 _TAG_PURPOSE = b"vigile.portal/code-tag/v1"
-
-_meta = MetaData()
-access_codes = Table(
-    "portal_access_codes",
-    _meta,
-    Column("id", BigId, primary_key=True),
-    Column("incident_id", Integer, nullable=False),
-    Column("person_ref", String(64), nullable=False),
-    Column("lookup_tag", String(64), nullable=False),  # HMAC(tag key, incident + code)
-    Column("code_hash", String(200), nullable=False),  # scrypt$logN$r$p$salt$hash
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("incident_id", "person_ref"),
-    UniqueConstraint("incident_id", "lookup_tag"),
-)
 
 
 # -- the code itself ---------------------------------------------------------------

@@ -116,3 +116,41 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+
+# The self-check portal's tables (migration 0002): codes stored only as a keyed lookup tag
+# and a scrypt hash; typed identities and e-mail choices sealed with the store key.
+access_codes = Table(
+    "portal_access_codes",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("person_ref", String(64), nullable=False),
+    Column("lookup_tag", String(64), nullable=False),  # HMAC(tag key, incident + code)
+    Column("code_hash", String(200), nullable=False),  # scrypt$logN$r$p$salt$hash
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("incident_id", "person_ref"),
+    UniqueConstraint("incident_id", "lookup_tag"),
+)
+
+portal_requests = Table(
+    "portal_requests",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),  # AES-GCM typed identity
+    Column("state", String(20), nullable=False),  # pending | answered | rejected
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("handled_at", DateTime(timezone=True)),
+)
+
+portal_contacts = Table(
+    "portal_contacts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("person_ref", String(64), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),  # AES-GCM {"email": ...}
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("incident_id", "person_ref"),
+)

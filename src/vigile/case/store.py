@@ -26,7 +26,6 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -46,7 +45,18 @@ from .models import (
     Incident,
     ReviewItem,
 )
-from .schema import affected, evidence, incidents, meta, notifications, review, triage
+from .schema import (
+    access_codes,
+    affected,
+    evidence,
+    incidents,
+    meta,
+    notifications,
+    portal_contacts,
+    portal_requests,
+    review,
+    triage,
+)
 
 DEFAULT_DB_FILE = "vigile-case.db"
 ENV_DB = "VIGILE_DB"
@@ -722,22 +732,20 @@ class CaseStore:
 
 
 def _purge_portal(conn: Connection, incident_id: int, cutoff: datetime | None) -> int:
-    """Portal rows (migration 0002) hold codes, typed identities and e-mails: they go with
-    the persons. Codes and contacts of persons no longer affected, and requests older than
-    the cutoff, are deleted."""
-    params = {"i": incident_id, "c": cutoff}
+    """Portal rows hold codes, typed identities and e-mails: they go with the persons.
+    Codes and contacts of persons no longer affected, and requests older than the
+    cutoff, are deleted."""
+    still = select(affected.c.person_ref).where(affected.c.incident_id == incident_id)
     n = 0
-    for table in ("portal_access_codes", "portal_contacts"):
+    for table in (access_codes, portal_contacts):
         n += conn.execute(
-            text(
-                f"DELETE FROM {table} WHERE incident_id = :i AND person_ref NOT IN "
-                "(SELECT person_ref FROM affected WHERE incident_id = :i)"
-            ),
-            params,
+            delete(table).where(
+                table.c.incident_id == incident_id, table.c.person_ref.not_in(still)
+            )
         ).rowcount
-    older = " AND created_at < :c" if cutoff else ""
+    older = [portal_requests.c.created_at < cutoff] if cutoff else []
     n += conn.execute(
-        text(f"DELETE FROM portal_requests WHERE incident_id = :i{older}"), params
+        delete(portal_requests).where(portal_requests.c.incident_id == incident_id, *older)
     ).rowcount
     return n
 

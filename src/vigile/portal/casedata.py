@@ -8,42 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
     delete,
     insert,
     select,
 )
 
 from ..case.clock import utcnow
-from ..case.schema import BigId, affected
+from ..case.schema import affected
+from ..case.schema import portal_contacts as contacts
+from ..case.schema import portal_requests as requests
 from ..case.store import CaseStore, _affected_aad
-
-_meta = MetaData()
-requests = Table(
-    "portal_requests",
-    _meta,
-    Column("id", BigId, primary_key=True),
-    Column("incident_id", Integer, nullable=False),
-    Column("sealed", LargeBinary, nullable=False),
-    Column("state", String(20), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("handled_at", DateTime(timezone=True)),
-)
-contacts = Table(
-    "portal_contacts",
-    _meta,
-    Column("id", BigId, primary_key=True),
-    Column("incident_id", Integer, nullable=False),
-    Column("person_ref", String(64), nullable=False),
-    Column("sealed", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
 
 IDENTITY_FIELDS = ("last_name", "first_name", "birth_date", "postcode")
 
