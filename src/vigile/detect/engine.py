@@ -293,22 +293,15 @@ TEXT_KEYS = ("text:nir",)  # present (as 0) when no value had NIR-like digits
 FO = "fo"  # folded value (lexicons.fold_expr), for lexicons and free text
 
 
-def _folded(distincts: list[pl.DataFrame], picked: list[int]) -> dict[int, pl.DataFrame]:
-    """Distinct frames of the `picked` columns with their folded form, folded once (in
-    parallel) for both the lexicon and the free-text passes."""
-    lazies = [distincts[i].lazy().with_columns(fold_expr(pl.col(V)).alias(FO)) for i in picked]
-    return dict(zip(picked, pl.collect_all(lazies), strict=True))
+def _stacked(distincts: list[pl.DataFrame], picked: list[int]) -> pl.LazyFrame:
+    """The distinct frames of the `picked` columns stacked (column id in CID), with their
+    folded form in FO, for both the lexicon and the free-text passes.
 
-
-def _stacked(
-    distincts: list[pl.DataFrame] | dict[int, pl.DataFrame], picked: list[int]
-) -> pl.LazyFrame | None:
-    if not picked:
-        return None
-    frames = [
-        distincts[i].lazy().with_columns(pl.lit(i, dtype=pl.Int32).alias(CID)) for i in picked
-    ]
-    return pl.concat(frames)
+    The stack is materialised before anything runs on it: over a lazy concat, polars
+    pushes the expressions into each input, so the fold's character automaton, the
+    lexicon sets and the big alternations would be built once per column."""
+    frames = [distincts[i].with_columns(pl.lit(i, dtype=pl.Int32).alias(CID)) for i in picked]
+    return pl.concat(frames).lazy().with_columns(fold_expr(pl.col(V)).alias(FO))
 
 
 def _by_column(lf: pl.LazyFrame, flags: dict[str, pl.Expr]) -> pl.LazyFrame:
@@ -364,7 +357,6 @@ def run_detectors(
     alternation is compiled and run once per batch."""
     wordy = [i for i, f in enumerate(feats) if is_wordy(f)]
     texty = [i for i, f in enumerate(feats) if is_text(f, text_kind)]
-    folded = _folded(distincts, sorted({*wordy, *texty}))
     out: list[dict[str, int]] = [{} for _ in distincts]
     lazies: list[pl.LazyFrame] = []
     owners: list[tuple[int, str | None]] = []  # (column, checked key or None) per lazy
@@ -379,7 +371,7 @@ def run_detectors(
             owners.append((i, None))
     words = sorted({*wordy, *texty})
     if words:  # lexicon flags once per distinct value, reused by every pass below
-        lazies.append(_stacked(folded, words).with_columns(**lexicon_exprs()))
+        lazies.append(_stacked(distincts, words).with_columns(**lexicon_exprs()))
     results = pl.collect_all(lazies)
     second: list[pl.LazyFrame] = []
     second_owners: list[int] = []
