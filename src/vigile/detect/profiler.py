@@ -54,6 +54,16 @@ class _Cand:
     note: str | None = None
 
 
+# Distinct values wait across batches until this many are pending over all columns: a
+# patient's name, NIR, address and phones recur in every batch that holds one of their
+# samples, and are then examined once per flush instead of once per batch (about 100 MB
+# of strings at the flush point).
+PENDING_VALUES = 4_000_000
+# A column whose batch has fewer distinct values than this share of its cells repeats
+# itself: its pending frames are merged by value at the flush; the others are stacked.
+REPEATING = 0.9
+
+
 class ColumnProfiler:
     """Accumulates evidence for each column over batches; `finish` classifies."""
 
@@ -63,18 +73,43 @@ class ColumnProfiler:
         self._acc = [_Acc() for _ in self.columns]
         # yes/no column -> [non-empty cells on women's rows, on men's rows]
         self._flags: dict[int, list[int]] = {}
+        self._pending: list[list[pl.DataFrame]] = [[] for _ in self.columns]
+        self._repeating = [False] * len(self.columns)
+        self._pending_values = 0
 
     def update(self, batch: pl.DataFrame) -> None:
         if batch.width == 0 or batch.height == 0:
             return
         batch = batch.select([pl.col(c).cast(pl.String) for c in self.columns])
         distincts = en.distinct_counts(batch)
-        feats = en.features(distincts)
-        counts = en.run_detectors(distincts, feats, text_kind=self.kind == "text")
-        for i, (d, f, c) in enumerate(zip(distincts, feats, counts, strict=True)):
-            self._accumulate(self._acc[i], d, f, c)
-        self._pair_nir(batch, feats, counts)
+        self._pair_nir(batch, distincts)
         self._flags_by_sex(batch, distincts)
+        for i, d in enumerate(distincts):
+            if d.height:
+                self._pending[i].append(d)
+                self._repeating[i] |= d.height < REPEATING * int(d[en.N].sum())
+                self._pending_values += d.height
+        if self._pending_values >= PENDING_VALUES:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Run the detectors once over every column's pending distinct values."""
+        merged = pl.collect_all([self._merged(i) for i in range(len(self.columns))])
+        self._pending = [[] for _ in self.columns]
+        self._pending_values = 0
+        feats = en.features(merged)
+        counts = en.run_detectors(merged, feats, text_kind=self.kind == "text")
+        for i, (d, f, c) in enumerate(zip(merged, feats, counts, strict=True)):
+            self._accumulate(self._acc[i], d, f, c)
+
+    def _merged(self, i: int) -> pl.LazyFrame:
+        frames = self._pending[i]
+        if not frames:
+            return pl.LazyFrame(schema={en.V: pl.String, en.N: pl.UInt32})
+        lf = pl.concat([d.lazy() for d in frames])
+        if len(frames) > 1 and self._repeating[i]:
+            lf = lf.group_by(en.V).agg(pl.col(en.N).sum())
+        return lf
 
     def _flags_by_sex(self, batch: pl.DataFrame, distincts: list[pl.DataFrame]) -> None:
         """Count yes/no cells by the sex of their row (see detect.context)."""
@@ -127,21 +162,23 @@ class ColumnProfiler:
             smallest = d.select(pl.col(en.V).bottom_k(3 - len(a.samples)))[en.V].to_list()
             a.samples.extend(x for x in smallest if x not in a.samples)
 
-    def _pair_nir(self, batch: pl.DataFrame, feats: list[en.Features], counts: list[dict]) -> None:
-        """13-character NIR bodies beside a 1-2 digit key column: check the pair row by row."""
-        for i, c in enumerate(counts):
-            f = feats[i]
-            if not f.ne or c.get("nir_body", 0) < 0.5 * f.ne:
+    def _pair_nir(self, batch: pl.DataFrame, distincts: list[pl.DataFrame]) -> None:
+        """A 1-2 digit key column beside 13-character NIR bodies: check the pair row by row
+        (the key column's few distinct values tell whether it can be one)."""
+        for j, d in enumerate(distincts):
+            if not _key_like(d):
                 continue
-            for j in (i + 1, i - 1):
-                if 0 <= j < len(feats) and feats[j].ne and feats[j].lmax <= 2:
-                    if feats[j].share(feats[j].num) >= 0.9:
-                        valid = en.nir_pair_valid(batch, self.columns[i], self.columns[j])
+            for i in (j - 1, j + 1):
+                if 0 <= i < len(distincts) and distincts[i].height:
+                    valid = en.nir_pair_valid(batch, self.columns[i], self.columns[j])
+                    if valid:
                         self._acc[i].pairs[j] += valid
 
     # --- decision -----------------------------------------------------------
 
     def finish(self) -> list[ColumnFinding]:
+        if self._pending_values:
+            self._flush()
         first = [self._decide(i, None) for i in range(len(self.columns))]
         postcode_cols = {i for i, c in enumerate(first) if c and c.category == "postcode"}
         decided: list[_Cand | None] = []
@@ -231,6 +268,19 @@ class ColumnProfiler:
         if not cands:
             return None
         return max(cands, key=lambda c: c.confidence)
+
+
+def _key_like(d: pl.DataFrame) -> bool:
+    """Distinct values of a NIR key column: at most 100, none over 2 characters, 90% of
+    the cells numeric."""
+    if not d.height or d.height > 100:
+        return False
+    r = d.select(
+        pl.col(en.V).str.len_chars().max().alias("lmax"),
+        en.weighted(pl.col(en.V).str.contains(en.NUMERIC_LIKE)).alias("num"),
+        pl.col(en.N).sum().alias("ne"),
+    ).row(0, named=True)
+    return r["lmax"] <= 2 and r["num"] >= 0.9 * r["ne"]
 
 
 def _uniq_ratio(a: _Acc) -> float:
