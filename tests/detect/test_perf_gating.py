@@ -88,6 +88,17 @@ def test_cutting_the_time_never_changes_parse_date(values):
     assert whole.to_list() == cut.to_list()
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_date_like(), st.text(max_size=20)), min_size=1, max_size=30))
+def test_date_parts_of_a_frame_equal_date_part(values):
+    values = [v.strip() for v in values]
+    df = pl.DataFrame(
+        {"v": values, "n": list(range(len(values)))}, schema={"v": pl.String, "n": pl.UInt32}
+    )
+    expected = df.select(en.date_part(pl.col("v")), "n").sort("n")
+    assert en.date_parts(df.lazy()).collect().sort("n").equals(expected)
+
+
 def test_date_years_counts_each_timestamp_once():
     d = pl.DataFrame(
         {

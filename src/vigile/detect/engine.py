@@ -97,12 +97,16 @@ FEATURES = (
     pl.col(N).sum().alias("ne"),
     pl.len().alias("uniq"),
     weighted(pl.col(V).str.contains(NUMERIC_LIKE)).alias("num"),
-    weighted(pl.col(V).str.contains("@", literal=True)).alias("at"),
     weighted(pl.col(V).str.contains(r"\s")).alias("multiword"),
-    weighted(pl.col(V).str.contains(r"\d")).alias("digit"),
     (pl.col(LEN) * pl.col(N)).sum().alias("lsum"),
     pl.col(LEN).min().alias("lmin"),
     pl.col(LEN).max().alias("lmax"),
+)
+# Read only where under half the cells are numeric (`is_wordy`, the e-mail gate), so
+# counted only there: numeric columns are the largest (record numbers, dates, phones).
+WORD_FEATURES = (
+    weighted(pl.col(V).str.contains("@", literal=True)).alias("at"),
+    weighted(pl.col(V).str.contains(r"\d")).alias("digit"),
 )
 
 
@@ -127,9 +131,17 @@ class Features:
 
 
 def features(distincts: list[pl.DataFrame]) -> list[Features]:
+    """Cheap features of each distinct frame; `at` and `digit` are 0 on numeric columns."""
     lengths = pl.col(V).str.len_chars().alias(LEN)
     rows = pl.collect_all([d.lazy().with_columns(lengths).select(FEATURES) for d in distincts])
-    return [Features(**{k: int(x or 0) for k, x in r.row(0, named=True).items()}) for r in rows]
+    found = [{k: int(x or 0) for k, x in r.row(0, named=True).items()} for r in rows]
+    wordy = [i for i, f in enumerate(found) if f["num"] < 0.5 * f["ne"]]
+    more = pl.collect_all([distincts[i].lazy().select(WORD_FEATURES) for i in wordy])
+    for f in found:
+        f.update(at=0, digit=0)
+    for i, r in zip(wordy, more, strict=True):
+        found[i].update({k: int(x or 0) for k, x in r.row(0, named=True).items()})
+    return [Features(**f) for f in found]
 
 
 # --- lexicon regexes (compiled once) ----------------------------------------
@@ -297,15 +309,25 @@ TEXT_KEYS = ("text:nir",)  # present (as 0) when no value had NIR-like digits
 FO = "fo"  # folded value (lexicons.fold_expr), for lexicons and free text
 
 
-def _stacked(distincts: list[pl.DataFrame], picked: list[int]) -> pl.LazyFrame:
-    """The distinct frames of the `picked` columns stacked (column id in CID), with their
-    folded form in FO, for both the lexicon and the free-text passes.
+def _stacked(distincts: list[pl.DataFrame], picked: list[int]) -> pl.DataFrame:
+    """The distinct frames of the `picked` columns stacked in that order (column id in
+    CID), with their folded form in FO, for the lexicon and free-text passes.
 
-    The stack is materialised before anything runs on it: over a lazy concat, polars
-    pushes the expressions into each input, so the fold's character automaton, the
-    lexicon sets and the big alternations would be built once per column."""
+    Materialised, and folded in one call: over a lazy concat, polars pushes expressions
+    into each input, and the fold's character automaton (like the lexicon sets and big
+    alternations) would be built once per column."""
     frames = [distincts[i].with_columns(pl.lit(i, dtype=pl.Int32).alias(CID)) for i in picked]
-    return pl.concat(frames).lazy().with_columns(fold_expr(pl.col(V)).alias(FO))
+    stack = pl.concat(frames, rechunk=False)
+    # One expression runs on one core: the fold runs on as many slices as there are.
+    parts = pl.thread_pool_size()
+    step = -(-stack.height // parts)
+    folded = pl.collect_all(
+        [
+            stack.slice(k * step, step).lazy().with_columns(fold_expr(pl.col(V)).alias(FO))
+            for k in range(parts)
+        ]
+    )
+    return pl.concat(folded)
 
 
 def _by_column(lf: pl.LazyFrame, flags: dict[str, pl.Expr]) -> pl.LazyFrame:
@@ -374,9 +396,8 @@ def run_detectors(
             lazies.append(d.lazy().select([e.alias(k) for k, e in exprs.items()]))
             owners.append((i, None))
     words = sorted({*wordy, *texty})
-    if words:  # lexicon flags once per distinct value, reused by every pass below
-        lazies.append(_stacked(distincts, words).with_columns(**lexicon_exprs()))
-    results = pl.collect_all(lazies)
+    marks = _marked(distincts, words, texty) if words else []
+    results = pl.collect_all(lazies + marks)  # lexicon flags once, for every pass below
     second: list[pl.LazyFrame] = []
     second_owners: list[int] = []
     for (i, key), r in zip(owners, results, strict=False):
@@ -390,7 +411,8 @@ def run_detectors(
             second += checks
             second_owners += [i] * len(checks)
     if words:
-        second += _word_passes(results[-1], wordy, texty)
+        marked = pl.concat(results[len(lazies) :])
+        second += _word_passes(marked, wordy, texty)
     results = pl.collect_all(second)
     for i, r in zip(second_owners, results, strict=False):
         for k in r.columns:  # split validations add up
@@ -408,11 +430,19 @@ GATE_CELLS = 2048  # cells drawn per column to gate its shape detectors (see mod
 GATE_SEED = 20210223  # fixed: a scan's result does not depend on the run
 
 
+def _draw(cells: pl.Series, rng: np.random.Generator, offset: int = 0) -> pl.Series:
+    """Row numbers of GATE_CELLS cells drawn at random from a distinct frame whose counts
+    are `cells` (weighted by counts, so as cells are, not as distinct values), plus
+    `offset`. The draw indexes the running count of cells: one vectorised search."""
+    running = np.cumsum(cells.to_numpy(), dtype=np.int64)
+    picks = rng.integers(0, running[-1], GATE_CELLS)
+    return pl.Series(np.searchsorted(running, picks, side="right") + offset)
+
+
 def _gated(distincts: list[pl.DataFrame], exprs: list[dict[str, pl.Expr]]):
-    """Per column, the shape detectors that match at least one of GATE_CELLS cells drawn
-    at random (weighted by counts, so as cells are, not as distinct values); columns
-    with no more distinct values than that keep all theirs (the draw would cost as much).
-    The draw indexes the running count of cells: one vectorised search, no Python loop."""
+    """Per column, the shape detectors that match at least one of its drawn cells;
+    columns with no more distinct values than GATE_CELLS keep all theirs (the draw would
+    cost as much as the detectors)."""
     rng = np.random.default_rng(GATE_SEED)
     big = [i for i, d in enumerate(distincts) if d.height > GATE_CELLS and exprs[i]]
     if not big:
@@ -420,22 +450,57 @@ def _gated(distincts: list[pl.DataFrame], exprs: list[dict[str, pl.Expr]]):
     draws = []
     for i in big:
         d = distincts[i]
-        cells = d[N].cum_sum()
-        picks = pl.Series(rng.integers(0, int(cells[-1]), GATE_CELLS, dtype=np.int64))
-        rows = cells.search_sorted(picks, side="right")
-        sample = d.lazy().select(pl.col(V).gather(rows), pl.lit(1, pl.UInt32).alias(N))
-        tests = {
-            **exprs[i],
-            **{
-                k: weighted(pl.col(V).str.contains(CHECKED[k][0]))
-                for k in CHECKED.keys() & exprs[i].keys()
-            },
-        }
-        draws.append(sample.select([e.alias(k) for k, e in tests.items()]))
+        checked = CHECKED.keys() & exprs[i].keys()
+        tests = exprs[i] | {k: weighted(pl.col(V).str.contains(CHECKED[k][0])) for k in checked}
+        sample = pl.DataFrame([d[V].gather(_draw(d[N], rng)), pl.Series(N, [1] * GATE_CELLS)])
+        draws.append(sample.lazy().select([e.alias(k) for k, e in tests.items()]))
     out = list(exprs)
     for i, hits in zip(big, pl.collect_all(draws), strict=True):
         out[i] = {k: e for k, e in exprs[i].items() if hits[k][0]}
     return out
+
+
+# Lexicon flags the free-text passes read: never gated on a free-text column, whose
+# text shares are reported however small.
+TEXT_FLAGS = frozenset({"health_any", "medication", "lab_test"})
+
+
+def _marked(
+    distincts: list[pl.DataFrame], words: list[int], texty: list[int]
+) -> list[pl.LazyFrame]:
+    """The stacked values of the `words` columns (see `_stacked`) with their lexicon flags, in parts
+    whose rows together are the stack's. On a column with more distinct values than
+    GATE_CELLS, a flag is computed only if it hits one of the column's drawn cells (see
+    `_gated`), or is one of TEXT_FLAGS on free text; elsewhere it is False. Columns that
+    need the same flags are flagged together."""
+    exprs = lexicon_exprs()
+    stack = _stacked(distincts, words)
+    starts = np.cumsum([0] + [distincts[i].height for i in words]).tolist()
+    spans = {i: (starts[k], distincts[i].height) for k, i in enumerate(words)}
+    need = dict.fromkeys(spans, frozenset(LEXICON_KEYS))
+    big = [i for i, (_, n) in spans.items() if n > GATE_CELLS]
+    if big:
+        rng = np.random.default_rng(GATE_SEED + 1)
+        rows = pl.concat([_draw(stack[N].slice(*spans[i]), rng, spans[i][0]) for i in big])
+        hits = (
+            stack[rows]
+            .with_columns(**{k: exprs[k] for k in LEXICON_KEYS})
+            .group_by(CID)
+            .agg(pl.col(k).any() for k in LEXICON_KEYS)
+        )
+        for row in hits.iter_rows(named=True):
+            i = row.pop(CID)
+            text = TEXT_FLAGS if i in texty else frozenset()
+            need[i] = frozenset(k for k, hit in row.items() if hit) | text
+    groups: dict[frozenset[str], list[int]] = {}
+    for i, flags in need.items():
+        groups.setdefault(flags, []).append(i)
+    return [
+        pl.concat([stack.slice(*spans[i]) for i in cols])
+        .lazy()
+        .with_columns(**{k: exprs[k] if k in flags else pl.lit(False) for k in LEXICON_KEYS})
+        for flags, cols in groups.items()
+    ]
 
 
 def _word_passes(marked: pl.DataFrame, wordy: list[int], texty: list[int]) -> list[pl.LazyFrame]:
@@ -494,7 +559,8 @@ def intl_phone_is_valid(value: str) -> bool:
 # The optional time part of `extract.parse_date`, after a non-space character. Cutting it
 # never changes what parse_date returns (tests prove it), and a timestamp column has far
 # fewer distinct days than distinct instants: the parse then runs once per day.
-TIME_SUFFIX = r"(\S)[ T]\d{1,2}[:h]\d{2}(?::\d{2}(?:\.\d+)?)?Z?$"
+TIME_TAIL = r"[ T]\d{1,2}[:h]\d{2}(?::\d{2}(?:\.\d+)?)?Z?$"
+TIME_SUFFIX = r"(\S)" + TIME_TAIL
 
 
 def date_part(e: pl.Expr) -> pl.Expr:
@@ -502,9 +568,27 @@ def date_part(e: pl.Expr) -> pl.Expr:
     return e.str.replace(TIME_SUFFIX, "${1}")
 
 
+def date_parts(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """`lf` with V replaced by `date_part(V)`, rows in any order.
+
+    A regex replace with a capture group runs a slow engine on every value; on ASCII
+    values (dates are) the same cut is the byte offset where the time starts, found by
+    the fast engine, then a prefix. Other values take `date_part` itself."""
+    v = pl.col(V)
+    ascii_only = v.str.len_bytes() == v.str.len_chars()
+    at = v.str.find(r"\S" + TIME_TAIL)  # byte offset of the character before the time
+    cut = pl.when(at.is_null()).then(v).otherwise(v.str.head(at + 1))
+    return pl.concat(
+        [
+            lf.filter(ascii_only).with_columns(cut.alias(V)),
+            lf.filter(~ascii_only).with_columns(date_part(v).alias(V)),
+        ]
+    )
+
+
 def date_years(d: pl.DataFrame) -> dict[int, int]:
     """Year histogram (weighted) of a date-like distinct frame."""
-    days = d.lazy().group_by(date_part(pl.col(V)).alias(V)).agg(pl.col(N).sum())
+    days = date_parts(d.lazy()).group_by(V).agg(pl.col(N).sum())
     y = days.select(parse_date(pl.col(V)).dt.year().alias("y"), pl.col(N)).drop_nulls("y")
     h = y.group_by("y").agg(pl.col(N).sum()).collect()
     return dict(zip(h["y"].to_list(), h[N].to_list(), strict=True))
