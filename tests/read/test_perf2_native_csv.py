@@ -26,7 +26,7 @@ def _read(
 
 
 def _same(path: Path, batch_rows: int = 3) -> tuple:
-    limits = Limits(batch_rows=batch_rows)
+    limits = Limits(batch_rows=batch_rows, native_batch_bytes=0)  # both paths batch by rows
     block = _read(path, False, limits, "utf-8-sig")  # what sniffing says for a BOM
     native = _read(path, True, limits, "utf-8-sig")
     assert native[0].equals(block[0])
@@ -89,7 +89,7 @@ def test_clean_file_never_takes_the_block_path(tmp_path, monkeypatch):
     p = tmp_path / "clean.csv"
     p.write_bytes(b"A;B\n" + b"".join(b"%d;x\n" % i for i in range(100)))
     monkeypatch.setattr(native_csv, "block_batches", None)  # would raise if called
-    df, _, read, sizes = _read(p, True, Limits(batch_rows=30))
+    df, _, read, sizes = _read(p, True, Limits(batch_rows=30, native_batch_bytes=0))
     assert df.height == 100 and sizes == [30, 30, 30, 10] and read == p.stat().st_size
 
 
@@ -117,3 +117,11 @@ def test_native_equals_block_path_on_random_csv(tmp_path, first, rows):
     p = tmp_path / "random.csv"
     p.write_bytes(("\n".join(";".join(r) for r in [["H1", "H2", "H3"], *rows]) + "\n").encode())
     _same(p)
+
+
+def test_native_batches_are_sized_in_bytes(tmp_path):
+    p = tmp_path / "bytes.csv"
+    p.write_bytes(b"A;B\n" + b"".join(b"%04d;xxxx\n" % i for i in range(100)))  # 10 B a line
+    df, _, _, sizes = _read(p, True, Limits(batch_rows=3, native_batch_bytes=200))
+    assert sizes == [20] * 5  # 200 bytes of lines a batch, not 3 rows
+    assert df.equals(_read(p, False, Limits(batch_rows=3))[0])

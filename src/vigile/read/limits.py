@@ -13,6 +13,10 @@ MiB = 1 << 20
 @dataclass(frozen=True)
 class Limits:
     batch_rows: int = 250_000
+    # The native UTF-8 CSV path (files up to native_csv.NATIVE_MAX_BYTES) sizes its batches
+    # in bytes of text, at least batch_rows rows: polars parses that path ahead anyway, so
+    # larger batches cost little memory, and each distinct value is grouped once per batch.
+    native_batch_bytes: int = 256 * MiB
     max_total_uncompressed: int = 8 * GiB  # over everything extracted from one top-level path
     max_ratio: float = 200.0  # decompressed / compressed, measured while streaming
     max_depth: int = 3  # archive nesting
