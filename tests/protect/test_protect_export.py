@@ -7,6 +7,8 @@ import json
 import sqlite3
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from stdnum.fr import nir as stdnum_nir
 from typer.testing import CliRunner
@@ -24,6 +26,7 @@ from vigile.protect import (
     verify_export,
 )
 from vigile.protect.pseudonym import Pseudonymiser
+from vigile.protect.sources import open_source
 
 
 def _export(source, profile_text, keys, out, **kw):
@@ -72,6 +75,23 @@ def test_round_trip_applies_every_transformation(planned, lab_csv, keys, tmp_pat
     again = Pseudonymiser(read_secret(keys["secret"])).hex(src["NOM"])
     assert again.to_list() == got["NOM"].to_list()
     assert got["SEXE"].to_list() == src["SEXE"].to_list()  # kept as is
+
+
+def test_small_batches_give_the_same_export(planned, lab_csv, keys, tmp_path):
+    """Many batches through the three-stage pipeline (memo carried over, or none) give
+    the same table, and a Parquet file of plain strings for any reader."""
+    text, out, _ = planned
+    [whole] = open_export(out, keys["identity"], tmp_path / "whole")
+    sizes = [b.height for b in open_source(str(lab_csv), 64)[0].batches()]
+    assert sizes[:-1] == [64] * (len(sizes) - 1)  # rows, not the reader's bytes-sized batches
+    for cache in (1_000_000, 0):
+        again = tmp_path / f"batches-{cache}"
+        manifest = _export(lab_csv, text, keys, again, batch_rows=64, pseudonym_cache=cache)
+        assert manifest["parts"][0]["rows"] == pl.read_parquet(whole).height
+        [path] = open_export(again, keys["identity"], tmp_path / f"clear-{cache}")
+        assert pl.read_parquet(path).equals(pl.read_parquet(whole))
+        schema = pq.read_schema(path)
+        assert set(schema.types) == {pa.string()} and not (schema.metadata or {})
 
 
 def test_manifest_is_signed_and_complete(planned, keys):

@@ -80,21 +80,32 @@ def _check_credentials(table: str, first: pl.DataFrame, profile_rules: dict) -> 
 
 
 def prefetch(items: Iterator, depth: int = 2) -> Iterator:
-    """Run `items` on a thread, `depth` ahead: reading and transforming the next batch
-    overlaps writing, compressing and encrypting this one (all release the GIL)."""
-    q: queue.Queue = queue.Queue(depth)
+    """Run `items` on a thread, at most `depth` items ahead of the consumer (the one
+    being produced included): reading and transforming the next batch overlaps
+    writing, compressing and encrypting this one (all release the GIL), and memory
+    holds at most depth + 1 items of a stage."""
+    q: queue.SimpleQueue = queue.SimpleQueue()
+    slots = threading.Semaphore(depth)
     done = object()
     stop = threading.Event()
 
     def produce() -> None:
         try:
-            for item in items:
+            while True:
+                slots.acquire()  # a finished item waits in the queue, or the consumer took one
                 if stop.is_set():
                     return
+                item = next(items, done)
                 q.put((item, None))
+                if item is done:
+                    return
+                del item  # not held while producing the next one
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             q.put((None, exc))
-        q.put((done, None))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # an upstream stage stops too
 
     t = threading.Thread(target=produce, daemon=True)
     t.start()
@@ -105,14 +116,15 @@ def prefetch(items: Iterator, depth: int = 2) -> Iterator:
                 raise exc
             if item is done:
                 return
-            yield item
+            slots.release()
+            box = [item]
+            del item  # held by the consumer only, not by this frame while it works
+            yield box.pop()
     finally:
         stop.set()
-        while t.is_alive():  # unblock a producer waiting on a full queue
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                t.join(0.05)
+        while t.is_alive():  # unblock a producer waiting for a slot
+            slots.release()
+            t.join(0.05)
 
 
 @dataclass
@@ -146,32 +158,41 @@ def _export_table(
     if first is not None:
         _check_credentials(st.name, first, rules_by_name)
     rules = output_columns(tprof, columns) if first is not None else []
-    schema = pa.schema([(r.name, pa.large_string()) for r in rules])
+    # String views, as polars holds them: no conversion on the way out (a cast to
+    # large_string costs more than compressing). No Arrow schema stored in the file:
+    # readers take the Parquet types (plain strings), whatever their Arrow version.
+    schema = pa.schema([(r.name, pa.string_view()) for r in rules])
     name = _part_name(index, st.name)
     sink = EncryptingWriter(out_dir / name, recipients)
     rows = 0
-
-    def transformed(source: Iterator[pl.DataFrame]) -> Iterator[tuple[int, pa.Table]]:
-        for batch in source:
-            out = apply(batch, rules, pseudo)
-            # large_string straight from polars (its oldest Arrow layout) is 4x cheaper
-            # than converting its string views; the cast only types all-null columns.
-            arrow = out.to_arrow(compat_level=pl.CompatLevel.oldest())
-            yield batch.height, arrow.cast(schema)
+    pending = [first] if first is not None else []
+    del first  # a batch is held only while it moves through the pipeline
 
     def source() -> Iterator[pl.DataFrame]:
-        if first is not None:
-            yield first
+        if pending:
+            yield pending.pop()
         yield from batches
+
+    def transformed(source: Iterator[pl.DataFrame]) -> Iterator[tuple[int, pl.DataFrame]]:
+        for batch in source:
+            box = [batch.height, apply(batch, rules, pseudo)]
+            del batch  # neither is held here while the next batch is transformed
+            yield box[0], box.pop()
 
     try:
         # No min/max statistics: nobody filters an export by them, and they cost ~20%.
-        with pq.ParquetWriter(sink, schema, compression="zstd", write_statistics=False) as w:
-            # Three stages on three threads: parse, transform, compress+encrypt (one
-            # parsed batch waits at most, to bound memory).
-            for n, table in prefetch(transformed(prefetch(source(), depth=1))):
-                w.write_table(table)
+        with pq.ParquetWriter(
+            sink, schema, compression="zstd", write_statistics=False, store_schema=False
+        ) as w:
+            # Three stages on three threads: parse, transform (itself on up to four
+            # threads, see apply), compress+encrypt. The next parsed batch is read
+            # while this one is transformed, no further (a parsed batch is the biggest
+            # item: ~100 MB per 100,000 rows of 35 columns).
+            for n, out in prefetch(transformed(prefetch(source(), depth=1))):
+                # Zero-copy (string views); the cast only types all-null columns.
+                w.write_table(out.to_arrow(compat_level=pl.CompatLevel.newest()).cast(schema))
                 rows += n
+                del out
     except ReadError as err:
         raise ProtectError(str(err)) from None
     finally:
@@ -202,7 +223,8 @@ def run_export(
     """Export `source` through `profile` into `out_dir`; returns the signed manifest.
 
     `pseudonym_cache` bounds the distinct values whose pseudonyms are remembered
-    across batches (per normalisation); 0 hashes every batch's values afresh."""
+    across batches (per kind: plain, compact, NIR-shaped); 0 hashes every batch's values
+    afresh."""
     out_dir = Path(out_dir)
     age_recipients = parse_recipients(recipients)
     pseudo = Pseudonymiser(secret, pseudonym_cache)

@@ -77,7 +77,10 @@ def _sql_tables(url: str, batch_rows: int) -> list[SourceTable]:
 def _file_tables(path: Path, batch_rows: int) -> list[SourceTable]:
     if not path.exists():
         raise ProtectError(f"{path}: no such file")
-    limits = Limits(batch_rows=batch_rows)
+    # Batches of batch_rows rows whatever the reading path (the native CSV path would
+    # size them in hundreds of MB): the export holds several in flight, and its memo
+    # carries repeated values from one batch to the next.
+    limits = Limits(batch_rows=batch_rows, native_batch_bytes=0)
     out: list[SourceTable] = []
     seen: set[str] = set()
     for item in open_tables(path, limits=limits):

@@ -83,13 +83,35 @@ def output_columns(table: TableProfile, source_columns: list[str]) -> list[Colum
     return [r for r in rules if r is not None and r.action != "drop"]
 
 
+def _computed(col: pl.Series, rule: ColumnRule) -> pl.Series:
+    """A generalised or masked column, computed once per distinct value when values
+    repeat (postcodes, birth dates): the regexes then run on a fraction of the rows."""
+    distinct = col.unique()
+    if distinct.len() * 2 > col.len():
+        return col.to_frame().select(_expr(rule)).to_series()
+    done = distinct.to_frame().select(_expr(rule)).to_series()
+    return col.replace_strict(distinct, done, default=None, return_dtype=pl.String)
+
+
+def _plain(batch: pl.DataFrame, rules: list[ColumnRule]) -> pl.DataFrame:
+    """Every column but the pseudonymised ones."""
+    return pl.DataFrame(
+        [
+            _computed(batch[r.name], r) if r.action in ("generalise", "mask") else batch[r.name]
+            for r in rules
+            if r.action != "pseudonymise"
+        ]
+    )
+
+
 def apply(batch: pl.DataFrame, rules: list[ColumnRule], pseudo: Pseudonymiser) -> pl.DataFrame:
-    out = batch.select([_expr(r).alias(r.name) for r in rules if r.action != "pseudonymise"])
     specs = {
         r.name: (r.format == "nir" or r.category in COMPACT, r.format == "nir")
         for r in rules
         if r.action == "pseudonymise"
     }
-    if specs:
-        out = out.hstack(pseudo.columns(batch, specs))
-    return out.select([r.name for r in rules])
+    if not specs:
+        return _plain(batch, rules)
+    plain = pseudo.pool.submit(_plain, batch, rules)  # alongside the keyed hashing
+    hashed = pseudo.columns(batch, specs)
+    return plain.result().hstack(hashed).select([r.name for r in rules])
