@@ -122,3 +122,14 @@ def test_apply_keeps_the_order_of_the_columns_and_rows():
     assert out["NOM"].to_list() == P.hex(batch["NOM"]).to_list()
     assert out["NIR"].to_list() == P.nir(batch["NIR"]).to_list()
     assert out["NIR"][2] == out["NIR"][0] and out["NIR"][3] is None
+
+
+def test_apply_with_only_pseudonymised_or_only_kept_columns():
+    batch = pl.DataFrame({"A": ["x", "y", None], "B": ["1", "2", "3"]})
+    only_hashed = apply(batch, [ColumnRule("A", "pseudonymise")], P)
+    assert (
+        only_hashed.columns == ["A"] and only_hashed["A"].to_list() == P.hex(batch["A"]).to_list()
+    )
+    assert apply(batch, [ColumnRule("B", "keep")], P).equals(batch.select("B"))
+    empty = apply(batch.head(0), [ColumnRule("A", "pseudonymise"), ColumnRule("B", "keep")], P)
+    assert empty.columns == ["A", "B"] and empty.height == 0

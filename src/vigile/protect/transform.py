@@ -114,4 +114,6 @@ def apply(batch: pl.DataFrame, rules: list[ColumnRule], pseudo: Pseudonymiser) -
         return _plain(batch, rules)
     plain = pseudo.pool.submit(_plain, batch, rules)  # alongside the keyed hashing
     hashed = pseudo.columns(batch, specs)
-    return plain.result().hstack(hashed).select([r.name for r in rules])
+    done = plain.result()
+    # (a frame without columns has no height: nothing to stack onto)
+    return (done.hstack(hashed) if done.width else hashed).select([r.name for r in rules])
