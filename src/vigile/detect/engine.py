@@ -29,7 +29,7 @@ from vigile.detect.detectors import (
     NIR_PATTERN,
     PHENOTYPE_PATTERN,
 )
-from vigile.detect.extract import nir_key_valid, parse_date
+from vigile.detect.extract import date_from_text, date_text, nir_key_valid
 from vigile.detect.lexicons import fold_expr
 from vigile.detect.text import (
     NIR_IN_TEXT,
@@ -279,14 +279,20 @@ def shape_count(key: str, cand: pl.DataFrame) -> int:
 def validation_lazies(key: str, cand: pl.DataFrame) -> list[pl.LazyFrame]:
     """Lazies of one row each whose counts add up to the validated count."""
     s, lf, out_key = pl.col(V), cand.lazy(), CHECKED[key][1]
+
+    def count(part: pl.LazyFrame, check: pl.Expr) -> pl.LazyFrame:
+        # Flag first, then weigh: inside an aggregation polars does not share the
+        # check's repeated subexpressions (the integer cast, once per Luhn digit).
+        ok = part.with_columns(check.alias(out_key))
+        return ok.select(weighted(pl.col(out_key)).alias(out_key))
+
     if key == "nir":  # bare 15-digit values take the integer fast path
         bare = s.str.contains(BARE_NIR)
         return [
-            lf.filter(bare).select(weighted(v.nir_bare_key_valid(s)).alias(out_key)),
-            lf.filter(~bare).select(weighted(nir_key_valid(s)).alias(out_key)),
+            count(lf.filter(bare), v.nir_bare_key_valid(s)),
+            count(lf.filter(~bare), nir_key_valid(s)),
         ]
-    check = v.rpps_valid if key == "rpps" else v.finess_valid
-    return [lf.select(weighted(check(s)).alias(out_key))]
+    return [count(lf, v.rpps_valid(s) if key == "rpps" else v.finess_valid(s))]
 
 
 def is_wordy(f: Features) -> bool:
@@ -456,8 +462,19 @@ def _gated(distincts: list[pl.DataFrame], exprs: list[dict[str, pl.Expr]]):
         draws.append(sample.lazy().select([e.alias(k) for k, e in tests.items()]))
     out = list(exprs)
     for i, hits in zip(big, pl.collect_all(draws), strict=True):
-        out[i] = {k: e for k, e in exprs[i].items() if hits[k][0]}
+        kept = {k: e for k, e in exprs[i].items() if hits[k][0]}
+        out[i] = {k: e for k, e in kept.items() if DEPENDS.get(k, k) in kept}
     return out
+
+
+# Counts read only beside another one (shares of a blood group, a date, a postcode):
+# not computed once that one is gated off.
+DEPENDS = {
+    "blood_group~rh": "blood_group",
+    "date~time": "date~shape",
+    "postcode~valid": "postcode",
+    "postcode~round": "postcode",
+}
 
 
 # Lexicon flags the free-text passes read: never gated on a free-text column, whose
@@ -586,12 +603,21 @@ def date_parts(lf: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def year_counts(d: pl.DataFrame) -> pl.LazyFrame:
+    """Year histogram (weighted, columns y and N) of a date-like distinct frame."""
+    days = date_parts(d.lazy()).group_by(V).agg(pl.col(N).sum())
+    text = days.with_columns(date_text(pl.col(V)).alias(V))  # once, not once per format
+    y = text.select(date_from_text(pl.col(V)).dt.year().alias("y"), pl.col(N)).drop_nulls("y")
+    return y.group_by("y").agg(pl.col(N).sum())
+
+
+def year_dict(h: pl.DataFrame) -> dict[int, int]:
+    return dict(zip(h["y"].to_list(), h[N].to_list(), strict=True))
+
+
 def date_years(d: pl.DataFrame) -> dict[int, int]:
     """Year histogram (weighted) of a date-like distinct frame."""
-    days = date_parts(d.lazy()).group_by(V).agg(pl.col(N).sum())
-    y = days.select(parse_date(pl.col(V)).dt.year().alias("y"), pl.col(N)).drop_nulls("y")
-    h = y.group_by("y").agg(pl.col(N).sum()).collect()
-    return dict(zip(h["y"].to_list(), h[N].to_list(), strict=True))
+    return year_dict(year_counts(d).collect())
 
 
 def nir_pair_valid(df: pl.DataFrame, body: str, key: str) -> int:

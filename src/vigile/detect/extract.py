@@ -62,12 +62,22 @@ def parse_date(e: pl.Expr) -> pl.Expr:
     with an optional time part; null if not a date.
 
     An 8-digit value is read as yyyymmdd when that gives a year in 1900-2100,
-    otherwise as ddmmyyyy.
+    otherwise as ddmmyyyy. Over many values, materialise `date_text` first and apply
+    `date_from_text` to that column: polars recomputes the text in every format tried.
     """
+    return date_from_text(date_text(e))
+
+
+def date_text(e: pl.Expr) -> pl.Expr:
+    """The date part of a value, separators unified to "/" (null if not date-like)."""
     part = e.str.strip_chars().str.extract(
         r"^(\d[\d/.\-]{5,9})(?:[ T]\d{1,2}[:h]\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?$", 1
     )
-    part = part.str.replace_all(r"[.\-]", "/")
+    return part.str.replace_all(r"[.\-]", "/")
+
+
+def date_from_text(part: pl.Expr) -> pl.Expr:
+    """pl.Date from a `date_text`, trying each format in turn."""
     candidates = []
     for regex, fmt in _DATE_FORMATS:
         d = (

@@ -99,8 +99,25 @@ class ColumnProfiler:
         self._pending_values = 0
         feats = en.features(merged)
         counts = en.run_detectors(merged, feats, text_kind=self.kind == "text")
+        # Year histograms of date-shaped columns and the smallest values (samples), for
+        # every column at once.
+        dated = [i for i, (f, c) in enumerate(zip(feats, counts, strict=True))
+                 if f.ne and c.get("date~shape", 0) >= 0.5 * f.ne]  # fmt: skip
+        wanted = [3 - len(a.samples) for a in self._acc]
+        found = pl.collect_all(
+            [en.year_counts(merged[i]) for i in dated]
+            + [
+                d.lazy().select(pl.col(en.V).bottom_k(max(k, 1)))
+                for d, k in zip(merged, wanted, strict=True)
+            ]
+        )
+        years = dict(zip(dated, map(en.year_dict, found), strict=False))
+        smallest = [
+            r[en.V].to_list() if k > 0 else []
+            for r, k in zip(found[len(dated) :], wanted, strict=True)
+        ]
         for i, (d, f, c) in enumerate(zip(merged, feats, counts, strict=True)):
-            self._accumulate(self._acc[i], d, f, c)
+            self._accumulate(self._acc[i], d, f, c, years.get(i), smallest[i])
 
     def _merged(self, i: int) -> pl.LazyFrame:
         frames = self._pending[i]
@@ -126,7 +143,15 @@ class ColumnProfiler:
             acc[0] += women
             acc[1] += men
 
-    def _accumulate(self, a: _Acc, d: pl.DataFrame, f: en.Features, c: dict[str, int]) -> None:
+    def _accumulate(
+        self,
+        a: _Acc,
+        d: pl.DataFrame,
+        f: en.Features,
+        c: dict[str, int],
+        years: dict[int, int] | None,
+        smallest: list[str],
+    ) -> None:
         if not f.ne:
             return
         a.ne += f.ne
@@ -146,8 +171,7 @@ class ColumnProfiler:
             pat = en.DETECTORS_BY_NAME["phone_intl"].patterns[0]
             total, ok = en.validate_distinct(d, pat, en.intl_phone_is_valid)
             a.counts["phone_intl~valid"] += round(ok)
-        if c.get("date~shape", 0) >= 0.5 * f.ne:
-            years = en.date_years(d)
+        if years is not None:  # date-shaped: c["date~shape"] >= 0.5 * f.ne
             a.years.update(years)
             a.counts["date"] += sum(years.values())
         if a.small is not None:
@@ -158,9 +182,7 @@ class ColumnProfiler:
                     a.small[val] = a.small.get(val, 0) + n
                 if len(a.small) > SMALL_DISTINCT:
                     a.small = None
-        if len(a.samples) < 3:
-            smallest = d.select(pl.col(en.V).bottom_k(3 - len(a.samples)))[en.V].to_list()
-            a.samples.extend(x for x in smallest if x not in a.samples)
+        a.samples.extend(x for x in smallest if x not in a.samples)
 
     def _pair_nir(self, batch: pl.DataFrame, distincts: list[pl.DataFrame]) -> None:
         """A 1-2 digit key column beside 13-character NIR bodies: check the pair row by row

@@ -39,8 +39,10 @@ def open_tables(path: str | Path, limits: Limits | None = None) -> Iterator[Tabl
     """Every table found in `path` (a file or archive), or a ReadError for each part that
     cannot be read. Never raises for bad input.
 
-    The file's sha256 is computed in a background thread while the tables are read
-    (hashlib releases the GIL); a Table's `source` waits for it on first access."""
+    The file's sha256 is computed in a background thread (hashlib releases the GIL),
+    started once a table's batches are all read, when the scan's last detection pass
+    leaves a core free (started while reading, it slowed the parse by a fifth), or
+    at the first look at a Table's `source`, which waits for it."""
     limits = limits or Limits()
     path = Path(path)
     display = str(path)
@@ -54,13 +56,21 @@ def open_tables(path: str | Path, limits: Limits | None = None) -> Iterator[Tabl
 
 
 class _Digest:
-    """sha256 of an open file, computed by a daemon thread; `value()` waits for it."""
+    """sha256 of an open file, computed by a daemon thread from `start()` on (at the
+    latest from `value()`, which waits for it)."""
 
     def __init__(self, f: BinaryIO):
+        self._file: BinaryIO | None = f
+        self._lock = threading.Lock()
         self._done = threading.Event()
         self._value: str | None = None
         self._error: BaseException | None = None
-        threading.Thread(target=self._run, args=(f,), daemon=True).start()
+
+    def start(self) -> None:
+        with self._lock:
+            f, self._file = self._file, None
+        if f is not None:
+            threading.Thread(target=self._run, args=(f,), daemon=True).start()
 
     def _run(self, f: BinaryIO) -> None:
         try:
@@ -72,6 +82,7 @@ class _Digest:
             self._done.set()
 
     def value(self) -> str:
+        self.start()
         self._done.wait()
         if self._error is not None:
             raise self._error
@@ -86,6 +97,14 @@ class _DigestingTable(Table):
     def __init__(self, source: Source, factory, digest: _Digest, **kw: object):
         self._digest = digest
         super().__init__(source, factory, **kw)  # type: ignore[arg-type]
+
+    def batches(self):
+        yield from super().batches()
+        self._digest.start()
+
+    @property
+    def partial_source(self) -> Source:
+        return self._source if self._pending is None else self._pending
 
     @property  # type: ignore[override]
     def source(self) -> Source:

@@ -46,6 +46,11 @@ class Table:
         except Exception as exc:  # any library failure becomes a ReadError without cell values
             raise as_read_error(self.source.path, exc) from None
 
+    @property
+    def partial_source(self) -> Source:
+        """The Source as far as known without waiting (its sha256 may still be empty)."""
+        return self.source
+
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)

@@ -56,11 +56,12 @@ def scan_table(table: Table, progress: ProgressFn | None = None) -> TableReport:
     try:
         for batch in table.batches():
             if profiler is None:
-                profiler = ColumnProfiler(columns=batch.columns, kind=table.source.kind)
+                profiler = ColumnProfiler(columns=batch.columns, kind=table.partial_source.kind)
             profiler.update(batch)
             rows += batch.height
             if progress:
-                progress(table.source.path, table.bytes_read, table.source.size)
+                info = table.partial_source  # the sha256 is not waited for here
+                progress(info.path, table.bytes_read, info.size)
     except ReadError as err:
         errors.append(str(err))
     columns = tuple(profiler.finish()) if profiler else ()
