@@ -1,6 +1,8 @@
+import json
 import unicodedata
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,3 +67,25 @@ def test_fold_expr_agrees_with_fold_on_the_whole_latin_and_greek_range():
 def test_fold_expr_keeps_nulls():
     out = pl.select(fold_expr(pl.Series("v", ["É", None], dtype=pl.String)))
     assert out["v"].to_list() == ["e", None]
+
+
+def test_shipped_fold_table_is_the_computed_one():
+    from importlib.resources import files
+
+    from vigile.detect.lexicons import folding
+
+    doc = json.loads(files(folding.__package__).joinpath("data", folding.TABLE_FILE).read_text())
+    if doc["unidata_version"] != unicodedata.unidata_version:
+        pytest.skip(f"table shipped for Unicode {doc['unidata_version']}")
+    assert (doc["keys"], doc["values"]) == folding._computed_table()
+
+
+def test_another_unicode_version_computes_its_own_table(monkeypatch):
+    from vigile.detect.lexicons import folding
+
+    folding._char_table.cache_clear()
+    monkeypatch.setattr(folding.unicodedata, "unidata_version", "0.0.0")
+    try:
+        assert folding._char_table() == folding._computed_table()
+    finally:
+        folding._char_table.cache_clear()

@@ -315,25 +315,24 @@ TEXT_KEYS = ("text:nir",)  # present (as 0) when no value had NIR-like digits
 FO = "fo"  # folded value (lexicons.fold_expr), for lexicons and free text
 
 
-def _stacked(distincts: list[pl.DataFrame], picked: list[int]) -> pl.DataFrame:
+def _stack(distincts: list[pl.DataFrame], picked: list[int]):
     """The distinct frames of the `picked` columns stacked in that order (column id in
-    CID), with their folded form in FO, for the lexicon and free-text passes.
-
-    Materialised, and folded in one call: over a lazy concat, polars pushes expressions
-    into each input, and the fold's character automaton (like the lexicon sets and big
-    alternations) would be built once per column."""
+    CID, materialised: over a lazy concat polars pushes expressions into each input, and
+    the fold's character automaton, the lexicon sets and big alternations would be built
+    once per column), with each column's (first row, rows)."""
     frames = [distincts[i].with_columns(pl.lit(i, dtype=pl.Int32).alias(CID)) for i in picked]
-    stack = pl.concat(frames, rechunk=False)
-    # One expression runs on one core: the fold runs on as many slices as there are.
+    starts = np.cumsum([0] + [f.height for f in frames]).tolist()
+    spans = {i: (starts[k], frames[k].height) for k, i in enumerate(picked)}
+    return pl.concat(frames, rechunk=False), spans
+
+
+def _fold_lazies(stack: pl.DataFrame) -> list[pl.LazyFrame]:
+    """The stack with its folded form in FO, in one slice per core (an expression runs on
+    one core); concatenated in order, the slices are the stack again."""
     parts = pl.thread_pool_size()
     step = -(-stack.height // parts)
-    folded = pl.collect_all(
-        [
-            stack.slice(k * step, step).lazy().with_columns(fold_expr(pl.col(V)).alias(FO))
-            for k in range(parts)
-        ]
-    )
-    return pl.concat(folded)
+    fold = fold_expr(pl.col(V)).alias(FO)
+    return [stack.slice(k * step, step).lazy().with_columns(fold) for k in range(parts)]
 
 
 def _by_column(lf: pl.LazyFrame, flags: dict[str, pl.Expr]) -> pl.LazyFrame:
@@ -389,10 +388,22 @@ def run_detectors(
     alternation is compiled and run once per batch."""
     wordy = [i for i, f in enumerate(feats) if is_wordy(f)]
     texty = [i for i, f in enumerate(feats) if is_text(f, text_kind)]
+    words = sorted({*wordy, *texty})
     out: list[dict[str, int]] = [{} for _ in distincts]
+    # First round, all at once: the gates' draws (see module doc) and the fold.
+    rng = np.random.default_rng(GATE_SEED)
+    all_shapes = [shape_exprs(f) if f.ne else {} for f in feats]
+    big, draws = _shape_draws(distincts, all_shapes, rng)
+    stack, spans = _stack(distincts, words) if words else (None, {})
+    folds = _fold_lazies(stack) if stack is not None else []
+    lexicon = _lexicon_draw(stack, spans, rng) if stack is not None else None
+    first = pl.collect_all(draws + folds + ([lexicon] if lexicon is not None else []))
+    shapes = _shapes_kept(all_shapes, big, first[: len(draws)])
+    folded = pl.concat(first[len(draws) : len(draws) + len(folds)]) if words else None
+    hits = first[-1] if lexicon is not None else None
+    # Second round: the shape detectors, check-digit candidates and lexicon flags.
     lazies: list[pl.LazyFrame] = []
     owners: list[tuple[int, str | None]] = []  # (column, checked key or None) per lazy
-    shapes = _gated(distincts, [shape_exprs(f) if f.ne else {} for f in feats])
     for i, (d, exprs) in enumerate(zip(distincts, shapes, strict=True)):
         for key in CHECKED.keys() & exprs.keys():
             del exprs[key]
@@ -401,8 +412,7 @@ def run_detectors(
         if exprs:
             lazies.append(d.lazy().select([e.alias(k) for k, e in exprs.items()]))
             owners.append((i, None))
-    words = sorted({*wordy, *texty})
-    marks = _marked(distincts, words, texty) if words else []
+    marks = _marks(folded, spans, hits, texty) if folded is not None else []
     results = pl.collect_all(lazies + marks)  # lexicon flags once, for every pass below
     second: list[pl.LazyFrame] = []
     second_owners: list[int] = []
@@ -445,14 +455,11 @@ def _draw(cells: pl.Series, rng: np.random.Generator, offset: int = 0) -> pl.Ser
     return pl.Series(np.searchsorted(running, picks, side="right") + offset)
 
 
-def _gated(distincts: list[pl.DataFrame], exprs: list[dict[str, pl.Expr]]):
-    """Per column, the shape detectors that match at least one of its drawn cells;
-    columns with no more distinct values than GATE_CELLS keep all theirs (the draw would
-    cost as much as the detectors)."""
-    rng = np.random.default_rng(GATE_SEED)
+def _shape_draws(distincts: list[pl.DataFrame], exprs: list[dict[str, pl.Expr]], rng):
+    """Columns with more distinct values than GATE_CELLS, and per column a lazy frame
+    telling which of its shape detectors match its drawn cells (smaller columns keep all
+    theirs: the draw would cost as much as the detectors)."""
     big = [i for i, d in enumerate(distincts) if d.height > GATE_CELLS and exprs[i]]
-    if not big:
-        return exprs
     draws = []
     for i in big:
         d = distincts[i]
@@ -460,9 +467,13 @@ def _gated(distincts: list[pl.DataFrame], exprs: list[dict[str, pl.Expr]]):
         tests = exprs[i] | {k: weighted(pl.col(V).str.contains(CHECKED[k][0])) for k in checked}
         sample = pl.DataFrame([d[V].gather(_draw(d[N], rng)), pl.Series(N, [1] * GATE_CELLS)])
         draws.append(sample.lazy().select([e.alias(k) for k, e in tests.items()]))
+    return big, draws
+
+
+def _shapes_kept(exprs: list[dict[str, pl.Expr]], big: list[int], hits: list[pl.DataFrame]):
     out = list(exprs)
-    for i, hits in zip(big, pl.collect_all(draws), strict=True):
-        kept = {k: e for k, e in exprs[i].items() if hits[k][0]}
+    for i, h in zip(big, hits, strict=True):
+        kept = {k: e for k, e in exprs[i].items() if h[k][0]}
         out[i] = {k: e for k, e in kept.items() if DEPENDS.get(k, k) in kept}
     return out
 
@@ -482,36 +493,43 @@ DEPENDS = {
 TEXT_FLAGS = frozenset({"health_any", "medication", "lab_test"})
 
 
-def _marked(
-    distincts: list[pl.DataFrame], words: list[int], texty: list[int]
-) -> list[pl.LazyFrame]:
-    """The stacked values of the `words` columns (see `_stacked`) with their lexicon flags, in parts
-    whose rows together are the stack's. On a column with more distinct values than
-    GATE_CELLS, a flag is computed only if it hits one of the column's drawn cells (see
-    `_gated`), or is one of TEXT_FLAGS on free text; elsewhere it is False. Columns that
-    need the same flags are flagged together."""
-    exprs = lexicon_exprs()
-    stack = _stacked(distincts, words)
-    starts = np.cumsum([0] + [distincts[i].height for i in words]).tolist()
-    spans = {i: (starts[k], distincts[i].height) for k, i in enumerate(words)}
-    need = dict.fromkeys(spans, frozenset(LEXICON_KEYS))
+def _lexicon_draw(stack: pl.DataFrame, spans: dict[int, tuple[int, int]], rng):
+    """Which lexicon flags hit the drawn cells of each column with more distinct values
+    than GATE_CELLS (a lazy frame: CID and one Boolean per flag), or None."""
     big = [i for i, (_, n) in spans.items() if n > GATE_CELLS]
-    if big:
-        rng = np.random.default_rng(GATE_SEED + 1)
-        rows = pl.concat([_draw(stack[N].slice(*spans[i]), rng, spans[i][0]) for i in big])
-        hits = (
-            stack[rows]
-            .with_columns(**{k: exprs[k] for k in LEXICON_KEYS})
-            .group_by(CID)
-            .agg(pl.col(k).any() for k in LEXICON_KEYS)
-        )
-        for row in hits.iter_rows(named=True):
-            i = row.pop(CID)
-            text = TEXT_FLAGS if i in texty else frozenset()
-            need[i] = frozenset(k for k, hit in row.items() if hit) | text
+    if not big:
+        return None
+    rows = pl.concat([_draw(stack[N].slice(*spans[i]), rng, spans[i][0]) for i in big])
+    exprs = lexicon_exprs()
+    return (
+        stack[rows]
+        .lazy()
+        .with_columns(fold_expr(pl.col(V)).alias(FO))
+        .with_columns(**{k: exprs[k] for k in LEXICON_KEYS})
+        .group_by(CID)
+        .agg(pl.col(k).any() for k in LEXICON_KEYS)
+    )
+
+
+def _marks(
+    stack: pl.DataFrame,
+    spans: dict[int, tuple[int, int]],
+    hits: pl.DataFrame | None,
+    texty: list[int],
+) -> list[pl.LazyFrame]:
+    """The folded stack with its lexicon flags, in parts whose rows together are the
+    stack's. On a column with more distinct values than GATE_CELLS, a flag is computed
+    only if it hit one of the column's drawn cells (`hits`), or is one of TEXT_FLAGS on
+    free text; elsewhere it is False. Columns that need the same flags go together."""
+    need = dict.fromkeys(spans, frozenset(LEXICON_KEYS))
+    for row in hits.iter_rows(named=True) if hits is not None else ():
+        i = row.pop(CID)
+        text = TEXT_FLAGS if i in texty else frozenset()
+        need[i] = frozenset(k for k, hit in row.items() if hit) | text
     groups: dict[frozenset[str], list[int]] = {}
     for i, flags in need.items():
         groups.setdefault(flags, []).append(i)
+    exprs = lexicon_exprs()
     return [
         pl.concat([stack.slice(*spans[i]) for i in cols])
         .lazy()

@@ -10,9 +10,11 @@ French ligatures spelt out (oe, ae: NFKD leaves them alone), typographic apostro
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import unicodedata
 from functools import cache
+from importlib.resources import files
 
 import polars as pl
 
@@ -59,8 +61,28 @@ def _unmarked(text: str) -> str:
     return "".join(c for c in text if not unicodedata.category(c).startswith("M"))
 
 
+TABLE_FILE = "fold_table.json"  # in data/: `_computed_table()` for one Unicode version
+
+
 @cache
 def _char_table() -> tuple[list[str], list[str]]:
+    """`_computed_table()`, read from the file shipped for this Python's Unicode version
+    (building it walks 70,000 code points in Python: a quarter of a second per run)."""
+    doc = json.loads(files(__package__).joinpath("data", TABLE_FILE).read_text("utf-8"))
+    if doc["unidata_version"] == unicodedata.unidata_version:
+        return doc["keys"], doc["values"]
+    return _computed_table()
+
+
+def write_table(path: str) -> None:
+    """Write the shipped table (run on a Python of the Unicode version to serve)."""
+    keys, values = _computed_table()
+    doc = {"unidata_version": unicodedata.unidata_version, "keys": keys, "values": values}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=True, separators=(",", ":"))
+
+
+def _computed_table() -> tuple[list[str], list[str]]:
     """Characters whose NFKD form without marks differs from themselves, and that form.
 
     Not lowercased here: lowercasing the whole string afterwards keeps the Greek final
