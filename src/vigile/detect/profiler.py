@@ -103,21 +103,18 @@ class ColumnProfiler:
         # every column at once.
         dated = [i for i, (f, c) in enumerate(zip(feats, counts, strict=True))
                  if f.ne and c.get("date~shape", 0) >= 0.5 * f.ne]  # fmt: skip
-        wanted = [3 - len(a.samples) for a in self._acc]
+        short = [i for i, a in enumerate(self._acc) if len(a.samples) < 3]
         found = pl.collect_all(
             [en.year_counts(merged[i]) for i in dated]
             + [
-                d.lazy().select(pl.col(en.V).bottom_k(max(k, 1)))
-                for d, k in zip(merged, wanted, strict=True)
+                merged[i].lazy().select(pl.col(en.V).bottom_k(3 - len(self._acc[i].samples)))
+                for i in short
             ]
         )
         years = dict(zip(dated, map(en.year_dict, found), strict=False))
-        smallest = [
-            r[en.V].to_list() if k > 0 else []
-            for r, k in zip(found[len(dated) :], wanted, strict=True)
-        ]
+        smallest = dict(zip(short, (r[en.V].to_list() for r in found[len(dated) :]), strict=True))
         for i, (d, f, c) in enumerate(zip(merged, feats, counts, strict=True)):
-            self._accumulate(self._acc[i], d, f, c, years.get(i), smallest[i])
+            self._accumulate(self._acc[i], d, f, c, years.get(i), smallest.get(i, []))
 
     def _merged(self, i: int) -> pl.LazyFrame:
         frames = self._pending[i]
