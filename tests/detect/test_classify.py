@@ -257,3 +257,13 @@ def test_findings_do_not_depend_on_batches_or_flushes(monkeypatch, pending):
     for batch in df.iter_slices(25):
         split.update(batch)
     assert shares(split.finish()) == shares(whole.finish())
+
+
+def test_a_large_column_of_street_addresses_is_not_free_text():
+    # More distinct values than the gate draws: the draw shows street addresses, so the
+    # cells are not searched for names or phones (a comment column still is).
+    streets = [f"{n} rue des Lilas" for n in range(1, 2901)] + ["3 rue Haute chez Mme MARTIN"] * 100
+    comments = [f"Rappeler Mme MARTIN, dossier {n}" for n in range(3000)]
+    out = _classify({"ADR1": streets, "OBS": comments})
+    assert out["ADR1"].category == "address" and out["ADR1"].text_categories == {}
+    assert out["OBS"].text_categories.get("last_name") == 1.0

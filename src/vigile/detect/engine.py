@@ -401,6 +401,9 @@ def run_detectors(
     shapes = _shapes_kept(all_shapes, big, first[: len(draws)])
     folded = pl.concat(first[len(draws) : len(draws) + len(folds)]) if words else None
     hits = first[-1] if lexicon is not None else None
+    if hits is not None and not text_kind:
+        streets = set(hits.filter(pl.col(STREETS) >= 0.5)[CID].to_list())
+        texty = [i for i in texty if i not in streets]
     # Second round: the shape detectors, check-digit candidates and lexicon flags.
     lazies: list[pl.LazyFrame] = []
     owners: list[tuple[int, str | None]] = []  # (column, checked key or None) per lazy
@@ -507,7 +510,11 @@ def _lexicon_draw(stack: pl.DataFrame, spans: dict[int, tuple[int, int]], rng):
         .with_columns(fold_expr(pl.col(V)).alias(FO))
         .with_columns(**{k: exprs[k] for k in LEXICON_KEYS})
         .group_by(CID)
-        .agg(*(pl.col(k).any() for k in LEXICON_KEYS), pl.col("alpha_only").mean().alias(ALPHA))
+        .agg(
+            *(pl.col(k).any() for k in LEXICON_KEYS),
+            pl.col("alpha_only").mean().alias(ALPHA),
+            pl.col("address").mean().alias(STREETS),
+        )
     )
 
 
@@ -516,6 +523,9 @@ def _lexicon_draw(stack: pl.DataFrame, spans: dict[int, tuple[int, int]], rng):
 # line, a comment), which a 2,048-cell draw of a column at 80% shows with probability
 # below 1e-100.
 ALPHA = "\0alpha"
+# Share of drawn cells that are street addresses: a column of address lines is an
+# address column, not free text (its cells are not searched for other categories).
+STREETS = "\0streets"
 ALPHA_FLAGS = frozenset({"first_name", "surname", "upper", "city_marker"})
 
 
@@ -531,9 +541,9 @@ def _marks(
     free text; elsewhere it is False. Columns that need the same flags go together."""
     need = dict.fromkeys(spans, frozenset(LEXICON_KEYS))
     for row in hits.iter_rows(named=True) if hits is not None else ():
-        i, alpha = row.pop(CID), row.pop(ALPHA)
+        i, alpha = row[CID], row[ALPHA]
         text = TEXT_FLAGS if i in texty else frozenset()
-        hit = frozenset(k for k, h in row.items() if h)
+        hit = frozenset(k for k in LEXICON_KEYS if row[k])
         need[i] = (hit - ALPHA_FLAGS if alpha < 0.5 else hit) | text
     groups: dict[frozenset[str], list[int]] = {}
     for i, flags in need.items():
