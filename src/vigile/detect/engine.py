@@ -289,7 +289,8 @@ def validation_lazies(key: str, cand: pl.DataFrame) -> list[pl.LazyFrame]:
     if key == "nir":  # bare 15-digit values take the integer fast path
         bare = s.str.contains(BARE_NIR)
         return [
-            count(lf.filter(bare), v.nir_bare_key_valid(s)),
+            # Already 15 digits (so the integer cast never fails): the key arithmetic alone.
+            count(lf.filter(bare), v.nir_key_matches(s.cast(pl.Int64, strict=False))),
             count(lf.filter(~bare), nir_key_valid(s)),
         ]
     return [count(lf, v.rpps_valid(s) if key == "rpps" else v.finess_valid(s))]
