@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -76,12 +76,17 @@ class ColumnProfiler:
         self._pending: list[list[pl.DataFrame]] = [[] for _ in self.columns]
         self._repeating = [False] * len(self.columns)
         self._pending_values = 0
+        # Columns read ungrouped (engine.unique_columns): distinct values estimated.
+        self._estimated: Counter = Counter()
 
     def update(self, batch: pl.DataFrame) -> None:
         if batch.width == 0 or batch.height == 0:
             return
         batch = batch.select([pl.col(c).cast(pl.String) for c in self.columns])
-        distincts = en.distinct_counts(batch)
+        unique = en.unique_columns(batch)
+        distincts = en.distinct_counts(batch, frozenset(unique))
+        for c, n in unique.items():
+            self._estimated[self.columns.index(c)] += n
         self._pair_nir(batch, distincts)
         self._flags_by_sex(batch, distincts)
         for i, d in enumerate(distincts):
@@ -98,6 +103,9 @@ class ColumnProfiler:
         self._pending = [[] for _ in self.columns]
         self._pending_values = 0
         feats = en.features(merged)
+        for i, n in self._estimated.items():  # ungrouped rows overstate distinct values
+            feats[i] = replace(feats[i], uniq=min(n, feats[i].uniq))
+        self._estimated.clear()
         counts = en.run_detectors(merged, feats, text_kind=self.kind == "text")
         # Year histograms of date-shaped columns and the smallest values (samples), for
         # every column at once.

@@ -5,8 +5,6 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
-from .folding import fold
-
 _DATA = files(__package__).joinpath("data")
 
 
@@ -14,13 +12,11 @@ _DATA = files(__package__).joinpath("data")
 def load_terms(name: str) -> tuple[str, ...]:
     """Terms of `data/<name>.txt`, folded, in file order, duplicates dropped.
 
-    Files are already stored folded (a test holds them to it); folding again here
-    only guards the contract if a file is edited by hand.
+    Files are stored folded (tests/lexicons holds every file to it), so lines are taken
+    as they are: folding 17,000 lines again in Python cost a tenth of a second per scan.
     """
     text = _DATA.joinpath(f"{name}.txt").read_text(encoding="utf-8")
-    terms: dict[str, None] = {}
-    for line in text.splitlines():
-        term = fold(line)
-        if term and not term.startswith("#"):
-            terms[term] = None
+    terms = dict.fromkeys(
+        t for t in (line.strip() for line in text.splitlines()) if t and not t.startswith("#")
+    )
     return tuple(terms)
