@@ -5,6 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vigile.detect.context import (
+    FEMALE,
+    MALE,
     ColumnView,
     female_only,
     flag_by_sex,
@@ -109,3 +111,21 @@ def test_profiler_names_columns_by_context_with_meaningless_headers():
     }
     wrong = {n: (want, got[n].category) for n, want in truth.items() if got[n].category != want}
     assert not wrong
+
+
+_SEXES = st.sampled_from(["F", " f ", "Mme", "M", "m.", "H", "2", "1", "x", "", None])
+_FLAGS = st.sampled_from(["OUI", " ", "", None, "NON", "x"])
+
+
+@given(st.lists(st.tuples(_SEXES, _FLAGS), min_size=1, max_size=40))
+def test_flag_by_sex_counts_like_a_row_by_row_reference(rows):
+    df = pl.DataFrame(rows, schema={"S": pl.String, "F": pl.String}, orient="row")
+
+    def sex(v):
+        v = (v or "").strip().lower().strip(" .")
+        return "F" if v in FEMALE else "M" if v in MALE else None
+
+    filled = [(sex(s), bool(f and f.strip())) for s, f in rows]
+    women = sum(f for s, f in filled if s == "F")
+    men = sum(f for s, f in filled if s == "M")
+    assert flag_by_sex(df, "S", ["F"]) == {"F": (women, men)}

@@ -91,8 +91,12 @@ def flag_by_sex(
         (pl.col(c).str.strip_chars().str.len_bytes() > 0).fill_null(False).alias(c)
         for c in flag_cols
     ]
-    df = batch.select(sex.alias("_sex"), *filled)
-    counts = df.group_by("_sex").agg([pl.col(c).sum() for c in flag_cols])
+    # Few distinct (sex, flags) combinations: group the raw cells first, then map those.
+    combos = batch.group_by([sex_col, *flag_cols]).len(name="\0n")
+    df = combos.select(sex.alias("_sex"), *filled, pl.col("\0n"))
+    counts = df.group_by("_sex").agg(
+        [pl.col("\0n").filter(pl.col(c)).sum().alias(c) for c in flag_cols]
+    )
     out: dict[str, tuple[int, int]] = {}
     rows = {r["_sex"]: r for r in counts.iter_rows(named=True)}
     for c in flag_cols:
