@@ -484,6 +484,9 @@ def _draw(cells: pl.Series, rng: np.random.Generator, offset: int = 0) -> pl.Ser
     """Row numbers of GATE_CELLS cells drawn at random from a distinct frame whose counts
     are `cells` (weighted by counts, so as cells are, not as distinct values), plus
     `offset`. The draw indexes the running count of cells: one vectorised search."""
+    total = int(cells.sum())
+    if total == cells.len():  # every count 1 (an ungrouped column): a uniform draw
+        return pl.Series(rng.integers(0, total, GATE_CELLS) + offset)
     running = np.cumsum(cells.to_numpy(), dtype=np.int64)
     picks = rng.integers(0, running[-1], GATE_CELLS)
     return pl.Series(np.searchsorted(running, picks, side="right") + offset)
