@@ -203,13 +203,13 @@ def lab_regex() -> str:
 
 
 @cache
-def first_name_list() -> list[str]:
-    return sorted(lx.first_names())
+def first_name_list() -> pl.Series:  # one list value, converted from Python once, not per use
+    return pl.Series("first_names", sorted(lx.first_names()), dtype=pl.String).implode()
 
 
 @cache
-def last_name_list() -> list[str]:
-    return sorted(lx.last_names())
+def last_name_list() -> pl.Series:
+    return pl.Series("last_names", sorted(lx.last_names()), dtype=pl.String).implode()
 
 
 # --- gated detector expressions over a distinct frame -----------------------
@@ -294,6 +294,12 @@ CHECKED = {
     "rpps": (r"^\d{11}$", "rpps~valid"),  # rpps_valid takes any 11 digits with a good Luhn
     "finess": (DETECTORS_BY_NAME["finess"].patterns[0], "finess~valid"),
 }
+
+
+# Candidates' share from which their check digits can matter: a NIR is read from 30%
+# valid (with a header), a FINESS from 50% candidates (with a header); the validated share
+# of an RPPS-headed numeric column is reported whatever its candidates.
+CHECK_FROM = {"nir": 0.3, "rpps": 0.0, "finess": 0.5}
 
 
 def candidates_lazy(d: pl.DataFrame, key: str) -> pl.LazyFrame:
@@ -456,7 +462,7 @@ def run_detectors(
             continue
         out[i][key] = shape_count(key, r)
         out[i][CHECKED[key][1]] = 0
-        if r.height:
+        if r.height and r[N].sum() >= CHECK_FROM[key] * feats[i].ne:
             checks = validation_lazies(key, r)
             second += checks
             second_owners += [i] * len(checks)
