@@ -6,7 +6,7 @@ hundred rows, and every share below is weighted by the counts, so it is exact
 over all cells. Cheap features (lengths, digit-like shape, '@') decide which
 detectors can possibly reach their share on a column; of those, a shape detector
 runs over a large column only if it matches one of GATE_CELLS cells drawn at random
-(see `_gated`): every decision looks at shares of 10% or more, and a detector whose
+(see `_shape_draws`, `_lexicon_draw`): every decision looks at shares of 10% or more, and a detector whose
 share is 1% or more misses all of them with a probability under 2e-9. A detector
 that runs counts every cell; one that does not counts 0.
 Python per value happens only on capped distinct candidates (IBAN, foreign
@@ -482,7 +482,7 @@ def run_detectors(
     return out
 
 
-GATE_CELLS = 2048  # cells drawn per column to gate its shape detectors (see module doc)
+GATE_CELLS = 2048  # cells drawn per column to gate its shape detectors and lexicon flags
 GATE_SEED = 20210223  # fixed: a scan's result does not depend on the run
 
 
