@@ -62,6 +62,7 @@ PENDING_VALUES = 4_000_000
 # A column whose batch has fewer distinct values than this share of its cells repeats
 # itself: its pending frames are merged by value at the flush; the others are stacked.
 REPEATING = 0.9
+SAMPLE_FROM = 4096  # masked samples are drawn from this many distinct values per flush
 
 
 class ColumnProfiler:
@@ -107,15 +108,19 @@ class ColumnProfiler:
             feats[i] = replace(feats[i], uniq=min(n, feats[i].uniq))
         self._estimated.clear()
         counts = en.run_detectors(merged, feats, text_kind=self.kind == "text")
-        # Year histograms of date-shaped columns and the smallest values (samples), for
-        # every column at once.
+        # Year histograms of date-shaped columns and samples (the smallest of the first
+        # SAMPLE_FROM distinct values: a sort of every value of a record-number column
+        # would cost more than its features), for every column at once.
         dated = [i for i, (f, c) in enumerate(zip(feats, counts, strict=True))
                  if f.ne and c.get("date~shape", 0) >= 0.5 * f.ne]  # fmt: skip
         short = [i for i, a in enumerate(self._acc) if len(a.samples) < 3]
         found = pl.collect_all(
             [en.year_counts(merged[i]) for i in dated]
             + [
-                merged[i].lazy().select(pl.col(en.V).bottom_k(3 - len(self._acc[i].samples)))
+                merged[i]
+                .lazy()
+                .head(SAMPLE_FROM)
+                .select(pl.col(en.V).bottom_k(3 - len(self._acc[i].samples)))
                 for i in short
             ]
         )
