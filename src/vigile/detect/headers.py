@@ -46,11 +46,13 @@ class HeaderHit:
 
 
 @cache
-def _hints() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+def _hints() -> tuple[tuple[str, str, tuple[str, ...], str], ...]:
+    """(detector, category, hint tokens, hint written without separators) per hint."""
     out = []
     for d in DETECTORS:
         for h in d.header_hints:
-            out.append((d.name, d.category, tuple(t for t in h.split() if t not in STOPWORDS)))
+            tokens = tuple(t for t in h.split() if t not in STOPWORDS)
+            out.append((d.name, d.category, tokens, "".join(tokens)))
     return tuple(out)
 
 
@@ -66,17 +68,18 @@ def header_hits(name: str) -> tuple[HeaderHit, ...]:
     if not tokens or MEANINGLESS.match(name.strip()):
         return ()
     compact = "".join(tokens)
+    present = frozenset(tokens)
     hits: list[tuple[float, int, HeaderHit]] = []
-    for det, cat, hint in _hints():
+    for det, cat, hint, joined in _hints():
         if not hint:
             continue
-        if tokens == hint or compact == "".join(hint):
+        if tokens == hint or compact == joined:
             strength = 1.0
-        elif _contains(tokens, hint):
+        elif hint[0] in present and _contains(tokens, hint):
             strength = 0.8
         else:
             continue
-        hits.append((strength, len("".join(hint)), HeaderHit(det, cat, " ".join(hint), strength)))
+        hits.append((strength, len(joined), HeaderHit(det, cat, " ".join(hint), strength)))
     hits.sort(key=lambda x: (-x[0], -x[1]))
     return tuple(h for *_, h in hits)
 
