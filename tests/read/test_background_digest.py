@@ -19,3 +19,24 @@ def test_source_sha256_is_the_file_digest_before_and_after_reading(tmp_path):
 def test_unreadable_path_is_still_reported_up_front(tmp_path):
     [err] = list(open_tables(tmp_path / "missing.csv"))
     assert "missing.csv" in str(err)
+
+
+def test_the_digest_thread_yields_the_cpu_to_parsing_and_detection():
+    import os
+    import sys
+    import threading
+
+    from vigile.read import dispatch
+
+    seen: list[int] = []
+
+    def probe() -> None:
+        dispatch._lowest_priority()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    t = threading.Thread(target=probe)
+    t.start()
+    t.join()
+    if sys.platform.startswith("linux"):
+        assert seen == [19]
+    assert os.getpriority(os.PRIO_PROCESS, 0) != 19  # the process itself is untouched

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -39,10 +40,10 @@ def open_tables(path: str | Path, limits: Limits | None = None) -> Iterator[Tabl
     """Every table found in `path` (a file or archive), or a ReadError for each part that
     cannot be read. Never raises for bad input.
 
-    The file's sha256 is computed in a background thread (hashlib releases the GIL),
-    started once a table's batches are all read, when the scan's last detection pass
-    leaves a core free (started while reading, it slowed the parse by a fifth), or
-    at the first look at a Table's `source`, which waits for it."""
+    The file's sha256 is computed from the start by a background thread (hashlib releases
+    the GIL) at the lowest CPU priority: it takes only the moments where parsing and
+    detection leave a core idle (at normal priority it slowed the parse by a fifth, and
+    the detection after it). The first look at a Table's `source` waits for it."""
     limits = limits or Limits()
     path = Path(path)
     display = str(path)
@@ -52,12 +53,23 @@ def open_tables(path: str | Path, limits: Limits | None = None) -> Iterator[Tabl
     except Exception as exc:
         yield as_read_error(display, exc)
         return
-    yield from _open(path, display, _Digest(f), size, Budget(limits), 0, None, 0)
+    digest = _Digest(f)
+    digest.start()
+    yield from _open(path, display, digest, size, Budget(limits), 0, None, 0)
+
+
+def _lowest_priority() -> None:
+    """Run the calling thread at the lowest CPU priority (Linux: a thread id is a process
+    id for setpriority); elsewhere leave it as it is."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass
 
 
 class _Digest:
-    """sha256 of an open file, computed by a daemon thread from `start()` on (at the
-    latest from `value()`, which waits for it)."""
+    """sha256 of an open file, computed by a low-priority daemon thread from `start()` on
+    (at the latest from `value()`, which waits for it)."""
 
     def __init__(self, f: BinaryIO):
         self._file: BinaryIO | None = f
@@ -74,6 +86,7 @@ class _Digest:
 
     def _run(self, f: BinaryIO) -> None:
         try:
+            _lowest_priority()
             with f:
                 self._value = hashlib.file_digest(f, "sha256").hexdigest()
         except BaseException as exc:  # re-raised in the caller's thread by value()
@@ -97,10 +110,6 @@ class _DigestingTable(Table):
     def __init__(self, source: Source, factory, digest: _Digest, **kw: object):
         self._digest = digest
         super().__init__(source, factory, **kw)  # type: ignore[arg-type]
-
-    def batches(self):
-        yield from super().batches()
-        self._digest.start()
 
     @property
     def partial_source(self) -> Source:
