@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vigile.detect.lexicons import fold, fold_expr
+from vigile.detect.lexicons import chars_beyond_ascii, fold, fold_expr
 
 # Scripts and punctuation French exports carry; kept to code points whose Unicode
 # properties are stable across the Python and Rust Unicode versions.
@@ -43,6 +43,22 @@ def test_fold_collapses_and_trims_whitespace(s):
 def test_fold_expr_agrees_with_fold(values):
     folded = pl.Series("v", values, dtype=pl.String).to_frame().select(fold_expr(pl.col("v")))
     assert folded["v"].to_list() == [fold(v) for v in values]
+
+
+@settings(deadline=None)
+@given(st.lists(TEXT, max_size=30))
+def test_fold_expr_given_the_values_characters_is_the_same_fold(values):
+    # The gate's draw passes only the characters present (a smaller automaton).
+    series = pl.Series("v", values, dtype=pl.String)
+    chars = chars_beyond_ascii(series)
+    assert chars == {c for v in values for c in v if ord(c) > 0x7F}
+    folded = pl.select(fold_expr(pl.lit(series), chars))["v"].to_list()
+    assert folded == [fold(v) for v in values]
+
+
+def test_fold_expr_with_no_wide_characters_still_maps_ascii_look_alikes():
+    out = pl.select(fold_expr(pl.Series("v", ["L`ECOLE  Cœur"]), frozenset()))
+    assert out["v"].to_list() == ["l'ecole cœur"]  # œ not announced: only lowercased
 
 
 def test_fold_examples():

@@ -30,7 +30,7 @@ from vigile.detect.detectors import (
     PHENOTYPE_PATTERN,
 )
 from vigile.detect.extract import date_from_text, date_text, nir_key_valid
-from vigile.detect.lexicons import fold_expr
+from vigile.detect.lexicons import chars_beyond_ascii, fold_expr
 from vigile.detect.text import (
     NIR_IN_TEXT,
     alternation,
@@ -552,11 +552,11 @@ def _lexicon_draw(stack: pl.DataFrame, spans: dict[int, tuple[int, int]], rng):
     if not big:
         return None
     rows = pl.concat([_draw(stack[N].slice(*spans[i]), rng, spans[i][0]) for i in big])
+    drawn = stack[rows]
     exprs = lexicon_exprs()
     return (
-        stack[rows]
-        .lazy()
-        .with_columns(fold_expr(pl.col(V)).alias(FO))
+        drawn.lazy()
+        .with_columns(fold_expr(pl.col(V), chars_beyond_ascii(drawn[V])).alias(FO))
         .with_columns(**{k: exprs[k] for k in LEXICON_KEYS})
         .group_by(CID)
         .agg(

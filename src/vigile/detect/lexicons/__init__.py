@@ -30,13 +30,14 @@ from __future__ import annotations
 from functools import cache
 
 from .dosage import DOSAGE_REGEX
-from .folding import fold, fold_expr
+from .folding import chars_beyond_ascii, fold, fold_expr
 from .loading import load_terms
 
 __all__ = [
     "DOSAGE_REGEX",
     "HEALTH_KINDS",
     "address_extras",
+    "chars_beyond_ascii",
     "credential_header_words",
     "first_names",
     "fold",
