@@ -77,3 +77,30 @@ def test_finess_is_luhn_with_a_real_departement(prefix8):
     dep = finess[:2]
     expected = dep not in ("00", "20", "96", "99")
     assert _eval(finess_valid, [finess]) == [expected]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.one_of(nir_like(), digits), st.integers(min_value=1, max_value=9)),
+        min_size=1,
+        max_size=40,
+        unique_by=lambda t: t[0],
+    )
+)
+def test_engine_nir_validation_counts_valid_cells(pairs):
+    # The scan's split path (15-digit integers / the rest) weighs valid candidates by count.
+    from vigile.detect import engine as en
+
+    d = pl.DataFrame(
+        {en.V: [v for v, _ in pairs], en.N: [n for _, n in pairs]},
+        schema={en.V: pl.String, en.N: pl.UInt32},
+    )
+    cand = en.candidates_lazy(d, "nir").collect()
+    got = sum(int(r.item() or 0) for r in pl.collect_all(en.validation_lazies("nir", cand)))
+    expected = sum(
+        n
+        for v, n in pairs
+        if std_nir.is_valid(v) and pl.Series([v]).str.contains(en.CHECKED["nir"][0]).item()
+    )
+    assert got == expected

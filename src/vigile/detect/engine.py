@@ -296,7 +296,7 @@ def shape_exprs(f: Features) -> dict[str, pl.Expr]:
 # returns the matching distinct values themselves (the count is their weight), and the
 # check-digit arithmetic then runs on those values only, and only when there are some.
 
-BARE_NIR = r"^\d{15}$"
+INT = "int"  # a NIR candidate read as an integer (validation_lazies)
 CHECKED = {
     # shape key -> (candidate pattern, validated key)
     "nir": (NIR_PATTERN, "nir~valid"),
@@ -332,11 +332,13 @@ def validation_lazies(key: str, cand: pl.DataFrame) -> list[pl.LazyFrame]:
         return ok.select(weighted(pl.col(out_key)).alias(out_key))
 
     if key == "nir":  # bare 15-digit values take the integer fast path
-        bare = s.str.contains(BARE_NIR)
+        # A candidate (NIR_PATTERN) that reads as an integer has no separator and no 2A/2B:
+        # it is 15 digits. The cast is the test (cheaper than a regex) and the number.
+        ints = lf.with_columns(pl.col(V).cast(pl.Int64, strict=False).alias(INT))
+        bare = pl.col(INT).is_not_null()
         return [
-            # Already 15 digits (so the integer cast never fails): the key arithmetic alone.
-            count(lf.filter(bare), v.nir_key_matches(s.cast(pl.Int64, strict=False))),
-            count(lf.filter(~bare), nir_key_valid(s)),
+            count(ints.filter(bare), v.nir_key_matches(pl.col(INT))),
+            count(ints.filter(~bare), nir_key_valid(s)),
         ]
     return [count(lf, v.rpps_valid(s) if key == "rpps" else v.finess_valid(s))]
 
