@@ -95,8 +95,16 @@ def test_date_parts_of_a_frame_equal_date_part(values):
     df = pl.DataFrame(
         {"v": values, "n": list(range(len(values)))}, schema={"v": pl.String, "n": pl.UInt32}
     )
-    expected = df.select(en.date_part(pl.col("v")), "n").sort("n")
-    assert en.date_parts(df.lazy()).collect().sort("n").equals(expected)
+    expected = df.select(
+        en.date_part(pl.col("v")), "n", timed=en.date_part(pl.col("v")) != pl.col("v")
+    )
+    assert (
+        en.date_parts(df.lazy())
+        .collect()
+        .select("v", "n", "timed")
+        .sort("n")
+        .equals(expected.sort("n"))
+    )
 
 
 def test_date_years_counts_each_timestamp_once():
@@ -107,6 +115,8 @@ def test_date_years_counts_each_timestamp_once():
         }
     )
     assert en.date_years(d) == {2013: 5, 1950: 4}
+    h = en.year_counts(d).collect()
+    assert int(h[en.TIMES].sum()) == 5  # the valid dates with a time of day
 
 
 @settings(max_examples=300, deadline=None)

@@ -227,7 +227,6 @@ def last_name_list() -> pl.Series:
 # At most one of the classes [a-z], [A-Z], \d, [^A-Za-z0-9] present (a non-ASCII digit is
 # in two): one pass instead of four for "two classes or more" (plain passwords).
 ONE_CHAR_CLASS = r"^(?:[a-z]*|[A-Z]*|[0-9]*|[^A-Za-z0-9\d]*)$"
-DATE_TIME = r"\d[ T]\d{1,2}[:h]\d"
 
 
 def _overlaps(f: Features, lo: int, hi: int) -> bool:
@@ -252,9 +251,9 @@ def shape_exprs(f: Features) -> dict[str, pl.Expr]:
             out["postcode~valid"] = weighted(pc)
             out["postcode~round"] = weighted(pc & s.str.ends_with("0"))
         if _overlaps(f, 6, 30):
-            # Shape only here; the parse (the costly part) runs in `date_years` on date-shaped columns.
+            # Shape only here; the parse (the costly part) and the count of dates with a
+            # time of day run in `year_counts`, on date-shaped columns only.
             out["date~shape"] = weighted(s.str.contains(DATE_SHAPE))
-            out["date~time"] = weighted(s.str.contains(DATE_TIME))
         if _overlaps(f, 7, 15):
             out["ip_address"] = weighted(
                 s.str.contains(DETECTORS_BY_NAME["ip_address"].patterns[0])
@@ -536,7 +535,6 @@ def _shapes_kept(exprs: list[dict[str, pl.Expr]], big: list[int], hits: list[pl.
 # not computed once that one is gated off.
 DEPENDS = {
     "blood_group~rh": "blood_group",
-    "date~time": "date~shape",
     "postcode~valid": "postcode",
     "postcode~round": "postcode",
 }
@@ -673,8 +671,13 @@ def date_part(e: pl.Expr) -> pl.Expr:
     return e.str.replace(TIME_SUFFIX, "${1}")
 
 
+TIMED = "timed"  # the value had a time part (date_parts)
+TIMES = "times"  # weighted count of dates with a time part (year_counts)
+
+
 def date_parts(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """`lf` with V replaced by `date_part(V)`, rows in any order.
+    """`lf` with V replaced by `date_part(V)` and TIMED telling whether that cut a time
+    part off, rows in any order.
 
     A regex replace with a capture group runs a slow engine on every value; on ASCII
     values (dates are) the same cut is the byte offset where the time starts, found by
@@ -685,18 +688,22 @@ def date_parts(lf: pl.LazyFrame) -> pl.LazyFrame:
     cut = pl.when(at.is_null()).then(v).otherwise(v.str.head(at + 1))
     return pl.concat(
         [
-            lf.filter(ascii_only).with_columns(cut.alias(V)),
-            lf.filter(~ascii_only).with_columns(date_part(v).alias(V)),
+            lf.filter(ascii_only).with_columns(at.is_not_null().alias(TIMED), cut.alias(V)),
+            lf.filter(~ascii_only).with_columns(
+                (date_part(v) != v).alias(TIMED), date_part(v).alias(V)
+            ),
         ]
     )
 
 
 def year_counts(d: pl.DataFrame) -> pl.LazyFrame:
-    """Year histogram (weighted, columns y and N) of a date-like distinct frame."""
-    days = date_parts(d.lazy()).group_by(V).agg(pl.col(N).sum())
+    """Year histogram of a date-like distinct frame: per year y, the weighted count of
+    dates (N) and of those with a time of day (TIMES)."""
+    timed = pl.col(N).filter(pl.col(TIMED)).sum().alias(TIMES)
+    days = date_parts(d.lazy()).group_by(V).agg(pl.col(N).sum(), timed)
     text = days.with_columns(date_text(pl.col(V)).alias(V))  # once, not once per format
-    y = text.select(date_from_text(pl.col(V)).dt.year().alias("y"), pl.col(N)).drop_nulls("y")
-    return y.group_by("y").agg(pl.col(N).sum())
+    y = text.select(date_from_text(pl.col(V)).dt.year().alias("y"), pl.col(N), pl.col(TIMES))
+    return y.drop_nulls("y").group_by("y").agg(pl.col(N).sum(), pl.col(TIMES).sum())
 
 
 def year_dict(h: pl.DataFrame) -> dict[int, int]:

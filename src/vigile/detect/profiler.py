@@ -124,7 +124,7 @@ class ColumnProfiler:
                 for i in short
             ]
         )
-        years = dict(zip(dated, map(en.year_dict, found), strict=False))
+        years = dict(zip(dated, found, strict=False))
         smallest = dict(zip(short, (r[en.V].to_list() for r in found[len(dated) :]), strict=True))
         for i, (d, f, c) in enumerate(zip(merged, feats, counts, strict=True)):
             self._accumulate(self._acc[i], d, f, c, years.get(i), smallest.get(i, []))
@@ -159,7 +159,7 @@ class ColumnProfiler:
         d: pl.DataFrame,
         f: en.Features,
         c: dict[str, int],
-        years: dict[int, int] | None,
+        years: pl.DataFrame | None,
         smallest: list[str],
     ) -> None:
         if not f.ne:
@@ -181,9 +181,11 @@ class ColumnProfiler:
             pat = en.DETECTORS_BY_NAME["phone_intl"].patterns[0]
             total, ok = en.validate_distinct(d, pat, en.intl_phone_is_valid)
             a.counts["phone_intl~valid"] += round(ok)
-        if years is not None:  # date-shaped: c["date~shape"] >= 0.5 * f.ne
-            a.years.update(years)
-            a.counts["date"] += sum(years.values())
+        if years is not None:  # date-shaped (c["date~shape"] >= 0.5 * f.ne): en.year_counts
+            ys = en.year_dict(years)
+            a.years.update(ys)
+            a.counts["date"] += sum(ys.values())
+            a.counts["date~time"] += int(years[en.TIMES].sum())
         if a.small is not None:
             if d.height > SMALL_DISTINCT:
                 a.small = None
@@ -409,7 +411,7 @@ def _name_candidates(a: _Acc, beside_postcode: bool, add) -> None:
 def _birth_or_date(a: _Acc) -> str:
     """Birth dates: every year plausible (1900..today), no times, ages spread over decades."""
     total = sum(a.years.values())
-    if not total or a.counts["date~time"] > 0.1 * a.ne:
+    if not total or a.counts["date~time"] > 0.1 * a.ne:  # dates with a time of day
         return "date"
     this_year = dt.date.today().year
     plausible = sum(n for y, n in a.years.items() if 1900 <= y <= this_year) / total
