@@ -80,6 +80,8 @@ class RaggedMerger:
         self.ragged = ragged
 
     def merge(self, df: pl.DataFrame) -> pl.DataFrame:
+        if all(df[e].null_count() == df.height for e in self.extras):
+            return df.select(self.names)  # no extra field (null counts are stored: no pass)
         has_extra = pl.any_horizontal(pl.col(self.extras).is_not_null())
         ragged = df.select(has_extra.sum()).item()
         if ragged:
