@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import numpy.ma  # noqa: F401  polars looks numpy.ma up when given numpy arrays (see below)
+import numpy.random
 import phonenumbers
 import polars as pl
 
@@ -39,6 +41,9 @@ from vigile.detect.text import (
     text_lab_regex,
     text_other_exprs,
 )
+
+# numpy 2 imports numpy.random and numpy.ma on first use (16 ms together): imported above
+# with this module, so the first scan does not pay for them.
 
 V, N = "v", "n"  # distinct value (stripped) and its count
 NUMERIC_LIKE = r"^[\d(+][\d\s.\-/+():]*$"
