@@ -43,6 +43,35 @@ def test_distinct_counts_strip_only_where_needed(column, clean):
         assert sorted(d.rows()) == _reference_distinct(df[name])
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.text(alphabet="0123456789+-() ./:\u00a0\t٣１a", max_size=12),
+                st.text(max_size=8),
+            ),
+            st.integers(min_value=1, max_value=5),
+        ),
+        min_size=1,
+        max_size=30,
+        unique_by=lambda t: t[0],
+    )
+)
+def test_features_count_numeric_and_spaced_values_like_the_plain_regexes(pairs):
+    # Values read as unsigned integers skip the regexes: the counts must not change.
+    d = pl.DataFrame(
+        {en.V: [v for v, _ in pairs], en.N: [n for _, n in pairs]},
+        schema={en.V: pl.String, en.N: pl.UInt32},
+    )
+    [f] = en.features([d])
+    plain = d.select(
+        en.weighted(pl.col(en.V).str.contains(en.NUMERIC_LIKE)).alias("num"),
+        en.weighted(pl.col(en.V).str.contains(r"\s")).alias("multiword"),
+    ).row(0, named=True)
+    assert (f.num, f.multiword) == (plain["num"] or 0, plain["multiword"] or 0)
+
+
 def _eval(fn, values):
     return pl.DataFrame({"x": values}, schema={"x": pl.String}).select(fn(pl.col("x")))["x"]
 

@@ -137,11 +137,21 @@ def weighted(e: pl.Expr) -> pl.Expr:
 
 
 LEN = "len"  # characters of a distinct value, counted once for the three length features
+# A value that reads as an unsigned integer (digits, maybe a leading +) is numeric-like
+# and has no space: the two regexes below run on the other values only. Record numbers,
+# barcodes, NIRs and member numbers are most of a scan's values, and the integer parse
+# costs half a regex (features: 210 -> 184 ms of CPU on a 491,840-row export).
+PLAIN = "plain"
+PLAIN_INT = pl.col(V).cast(pl.UInt64, strict=False).is_not_null()
+_REST_V, _REST_N = pl.col(V).filter(~pl.col(PLAIN)), pl.col(N).filter(~pl.col(PLAIN))
 FEATURES = (
     pl.col(N).sum().alias("ne"),
     pl.len().alias("uniq"),
-    weighted(pl.col(V).str.contains(NUMERIC_LIKE)).alias("num"),
-    weighted(pl.col(V).str.contains(r"\s")).alias("multiword"),
+    (
+        pl.col(N).filter(pl.col(PLAIN)).sum()
+        + _REST_N.filter(_REST_V.str.contains(NUMERIC_LIKE)).sum()
+    ).alias("num"),
+    _REST_N.filter(_REST_V.str.contains(r"\s")).sum().alias("multiword"),
     (pl.col(LEN) * pl.col(N)).sum().alias("lsum"),
     pl.col(LEN).min().alias("lmin"),
     pl.col(LEN).max().alias("lmax"),
@@ -177,7 +187,9 @@ class Features:
 def features(distincts: list[pl.DataFrame]) -> list[Features]:
     """Cheap features of each distinct frame; `at` and `digit` are 0 on numeric columns."""
     lengths = pl.col(V).str.len_chars().alias(LEN)
-    rows = collect_eval([d.lazy().with_columns(lengths).select(FEATURES) for d in distincts])
+    rows = collect_eval(
+        [d.lazy().with_columns(lengths, PLAIN_INT.alias(PLAIN)).select(FEATURES) for d in distincts]
+    )
     found = [{k: int(x or 0) for k, x in r.row(0, named=True).items()} for r in rows]
     wordy = [i for i, f in enumerate(found) if f["num"] < 0.5 * f["ne"]]
     more = pl.collect_all([distincts[i].lazy().select(WORD_FEATURES) for i in wordy])
