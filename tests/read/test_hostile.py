@@ -180,3 +180,14 @@ def test_xlsx_bomb_checked_before_calamine(tmp_path):
     p = tmp_path / "bomb.xlsx"
     p.write_bytes(buf.getvalue())
     only_error(read_all(p, SMALL), "compression ratio")
+
+
+def test_first_row_far_longer_than_the_header_with_broken_quotes(tmp_path):
+    # Found by hypothesis: unquoted, the first row had more fields than the header plus
+    # the extra columns, and polars refused the whole block.
+    p = tmp_path / "long_row.csv"
+    p.write_bytes(b";;;\n" + b'";";";";";";";;"\n' + b'"a";"b' + b";" * 30 + b"\n")
+    out = read_all(p)
+    assert not out.errors, out.messages()
+    [df] = out.tables.values()
+    assert df.width == 4 and df.height >= 1

@@ -119,6 +119,9 @@ class _BlockParser(RaggedMerger):
             schema=self.schema,
             missing_columns="insert",
             truncate_ragged_lines=True,
+            # A first row longer than the schema is cut like any later one (polars
+            # otherwise refuses the block).
+            extra_columns="ignore",
             raise_if_empty=False,
             encoding="utf8",
         )

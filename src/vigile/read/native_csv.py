@@ -77,6 +77,7 @@ def native_batches(
         schema=merger.schema,
         missing_columns="insert",
         truncate_ragged_lines=True,
+        extra_columns="ignore",  # a long first row is cut like the others (csv_reader)
         raise_if_empty=False,
         encoding="utf8",
     )
