@@ -8,11 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-# vigile first: importing it sets the allocator configuration it runs with (see
-# vigile/__init__.py) before polars loads, so the baseline read runs under it too.
-import vigile  # noqa: F401
-
-# isort: split
 import polars as pl
 
 from _common import synth_export, timed
