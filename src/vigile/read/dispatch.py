@@ -40,10 +40,12 @@ def open_tables(path: str | Path, limits: Limits | None = None) -> Iterator[Tabl
     """Every table found in `path` (a file or archive), or a ReadError for each part that
     cannot be read. Never raises for bad input.
 
-    The file's sha256 is computed from the start by a background thread (hashlib releases
-    the GIL) at the lowest CPU priority: it takes only the moments where parsing and
-    detection leave a core idle (at normal priority it slowed the parse by a fifth, and
-    the detection after it). The first look at a Table's `source` waits for it."""
+    The sha256 of a large file is computed from the start by a background thread (hashlib
+    releases the GIL) at the lowest CPU priority: it takes only the moments where parsing
+    and detection leave a core idle (at normal priority it slowed the parse by a fifth,
+    and the detection after it). A small file is hashed when its digest is first wanted:
+    on a busy machine (a sweep's workers) a low-priority thread would keep each file
+    waiting. The first look at a Table's `source` waits for the digest."""
     limits = limits or Limits()
     path = Path(path)
     display = str(path)
@@ -54,8 +56,12 @@ def open_tables(path: str | Path, limits: Limits | None = None) -> Iterator[Tabl
         yield as_read_error(display, exc)
         return
     digest = _Digest(f)
-    digest.start()
+    if size >= BACKGROUND_DIGEST_FROM:
+        digest.start()
     yield from _open(path, display, digest, size, Budget(limits), 0, None, 0)
+
+
+BACKGROUND_DIGEST_FROM = 32 << 20  # bytes; smaller files take 20 ms or less to hash
 
 
 def _lowest_priority() -> None:
@@ -68,8 +74,8 @@ def _lowest_priority() -> None:
 
 
 class _Digest:
-    """sha256 of an open file, computed by a low-priority daemon thread from `start()` on
-    (at the latest from `value()`, which waits for it)."""
+    """sha256 of an open file, computed by a low-priority daemon thread from `start()` on,
+    or else by `value()` itself when first called."""
 
     def __init__(self, f: BinaryIO):
         self._file: BinaryIO | None = f
@@ -84,9 +90,10 @@ class _Digest:
         if f is not None:
             threading.Thread(target=self._run, args=(f,), daemon=True).start()
 
-    def _run(self, f: BinaryIO) -> None:
+    def _run(self, f: BinaryIO, background: bool = True) -> None:
         try:
-            _lowest_priority()
+            if background:
+                _lowest_priority()
             with f:
                 self._value = hashlib.file_digest(f, "sha256").hexdigest()
         except BaseException as exc:  # re-raised in the caller's thread by value()
@@ -95,7 +102,10 @@ class _Digest:
             self._done.set()
 
     def value(self) -> str:
-        self.start()
+        with self._lock:
+            f, self._file = self._file, None
+        if f is not None:  # never started: hash here, at the caller's priority
+            self._run(f, background=False)
         self._done.wait()
         if self._error is not None:
             raise self._error
