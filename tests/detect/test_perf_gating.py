@@ -1,6 +1,7 @@
 """The engine's shortcuts give the same counts as the plain computation they replace."""
 
 import polars as pl
+from counted import counted_values, distinct_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
@@ -45,25 +46,16 @@ def test_distinct_counts_strip_only_where_needed(column, clean):
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.one_of(
-                st.text(alphabet="0123456789+-() ./:\u00a0\t٣１a", max_size=12),
-                st.text(max_size=8),
-            ),
-            st.integers(min_value=1, max_value=5),
+    counted_values(
+        st.one_of(
+            st.text(alphabet="0123456789+-() ./:\u00a0\t٣１a", max_size=12), st.text(max_size=8)
         ),
-        min_size=1,
-        max_size=30,
-        unique_by=lambda t: t[0],
+        max_count=5,
     )
 )
 def test_features_count_numeric_and_spaced_values_like_the_plain_regexes(pairs):
     # Values read as unsigned integers skip the regexes: the counts must not change.
-    d = pl.DataFrame(
-        {en.V: [v for v, _ in pairs], en.N: [n for _, n in pairs]},
-        schema={en.V: pl.String, en.N: pl.UInt32},
-    )
+    d = distinct_frame(pairs)
     [f] = en.features([d])
     plain = d.select(
         en.weighted(pl.col(en.V).str.contains(en.NUMERIC_LIKE)).alias("num"),

@@ -1,4 +1,5 @@
 import polars as pl
+from counted import counted_values, distinct_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
@@ -80,22 +81,12 @@ def test_finess_is_luhn_with_a_real_departement(prefix8):
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.one_of(nir_like(), digits), st.integers(min_value=1, max_value=9)),
-        min_size=1,
-        max_size=40,
-        unique_by=lambda t: t[0],
-    )
-)
+@given(counted_values(st.one_of(nir_like(), digits)))
 def test_engine_nir_validation_counts_valid_cells(pairs):
     # The scan's split path (15-digit integers / the rest) weighs valid candidates by count.
     from vigile.detect import engine as en
 
-    d = pl.DataFrame(
-        {en.V: [v for v, _ in pairs], en.N: [n for _, n in pairs]},
-        schema={en.V: pl.String, en.N: pl.UInt32},
-    )
+    d = distinct_frame(pairs)
     cand = en.candidates_lazy(d, "nir").collect()
     got = sum(int(r.item() or 0) for r in pl.collect_all(en.validation_lazies("nir", cand)))
     expected = sum(
