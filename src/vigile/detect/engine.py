@@ -713,11 +713,15 @@ def date_parts(lf: pl.LazyFrame) -> pl.LazyFrame:
     the fast engine, then a prefix. Other values take `date_part` itself."""
     v = pl.col(V)
     ascii_only = v.str.len_bytes() == v.str.len_chars()
-    at = v.str.find(r"\S" + TIME_TAIL)  # byte offset of the character before the time
-    cut = pl.when(at.is_null()).then(v).otherwise(v.str.head(at + 1))
+    # Byte offset of the character before the time, found once (a column, not an
+    # expression used twice: polars would search twice).
+    at = pl.col(TIMED)
+    cut = v.str.head(pl.coalesce(at, v.str.len_bytes() - 1) + 1)  # ASCII: bytes are chars
     return pl.concat(
         [
-            lf.filter(ascii_only).with_columns(at.is_not_null().alias(TIMED), cut.alias(V)),
+            lf.filter(ascii_only)
+            .with_columns(v.str.find(r"\S" + TIME_TAIL).alias(TIMED))
+            .with_columns(cut.alias(V), at.is_not_null().alias(TIMED)),
             lf.filter(~ascii_only).with_columns(
                 (date_part(v) != v).alias(TIMED), date_part(v).alias(V)
             ),
@@ -728,7 +732,7 @@ def date_parts(lf: pl.LazyFrame) -> pl.LazyFrame:
 def year_counts(d: pl.DataFrame) -> pl.LazyFrame:
     """Year histogram of a date-like distinct frame: per year y, the weighted count of
     dates (N) and of those with a time of day (TIMES)."""
-    timed = pl.col(N).filter(pl.col(TIMED)).sum().alias(TIMES)
+    timed = (pl.col(N) * pl.col(TIMED).cast(pl.UInt32)).sum().alias(TIMES)
     days = date_parts(d.lazy()).group_by(V).agg(pl.col(N).sum(), timed)
     text = days.with_columns(date_text(pl.col(V)).alias(V))  # once, not once per format
     y = text.select(date_from_text(pl.col(V)).dt.year().alias("y"), pl.col(N), pl.col(TIMES))
