@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-import numpy.ma  # noqa: F401  polars looks numpy.ma up when given numpy arrays (see below)
-import numpy.random
+import numpy.ma  # noqa: F401  numpy 2 imports numpy.random and numpy.ma on first use
+import numpy.random  # (16 ms, polars looks numpy.ma up): here, not in the first scan
 import phonenumbers
 import polars as pl
 
@@ -41,9 +41,6 @@ from vigile.detect.text import (
     text_lab_regex,
     text_other_exprs,
 )
-
-# numpy 2 imports numpy.random and numpy.ma on first use (16 ms together): imported above
-# with this module, so the first scan does not pay for them.
 
 V, N = "v", "n"  # distinct value (stripped) and its count
 NUMERIC_LIKE = r"^[\d(+][\d\s.\-/+():]*$"
@@ -702,6 +699,7 @@ def date_part(e: pl.Expr) -> pl.Expr:
 
 TIMED = "timed"  # the value had a time part (date_parts)
 TIMES = "times"  # weighted count of dates with a time part (year_counts)
+AT = "at"  # byte offset where a value's time part starts (date_parts)
 
 
 def date_parts(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -713,15 +711,16 @@ def date_parts(lf: pl.LazyFrame) -> pl.LazyFrame:
     the fast engine, then a prefix. Other values take `date_part` itself."""
     v = pl.col(V)
     ascii_only = v.str.len_bytes() == v.str.len_chars()
-    # Byte offset of the character before the time, found once (a column, not an
-    # expression used twice: polars would search twice).
-    at = pl.col(TIMED)
+    # Byte offset of the character before the time, found once into a column (an
+    # expression used twice would be searched twice).
+    at = pl.col(AT)
     cut = v.str.head(pl.coalesce(at, v.str.len_bytes() - 1) + 1)  # ASCII: bytes are chars
     return pl.concat(
         [
             lf.filter(ascii_only)
-            .with_columns(v.str.find(r"\S" + TIME_TAIL).alias(TIMED))
-            .with_columns(cut.alias(V), at.is_not_null().alias(TIMED)),
+            .with_columns(v.str.find(r"\S" + TIME_TAIL).alias(AT))
+            .with_columns(cut.alias(V), at.is_not_null().alias(TIMED))
+            .drop(AT),
             lf.filter(~ascii_only).with_columns(
                 (date_part(v) != v).alias(TIMED), date_part(v).alias(V)
             ),

@@ -63,6 +63,7 @@ PENDING_VALUES = 4_000_000
 # itself: its pending frames are merged by value at the flush; the others are stacked.
 REPEATING = 0.9
 SAMPLE_FROM = 4096  # masked samples are drawn from this many distinct values per flush
+KEY_DISTINCT = 100  # at most this many distinct values in a NIR key column's batch
 
 
 class ColumnProfiler:
@@ -197,10 +198,12 @@ class ColumnProfiler:
         a.samples.extend(x for x in smallest if x not in a.samples)
 
     def _pair_nir(self, batch: pl.DataFrame, distincts: list[pl.DataFrame]) -> None:
-        """A 1-2 digit key column beside 13-character NIR bodies: check the pair row by row
-        (the key column's few distinct values tell whether it can be one)."""
-        for j, d in enumerate(distincts):
-            if not _key_like(d):
+        """A 1-2 digit key column beside 13-character NIR bodies: check the pair row by row.
+        The key column's few distinct values tell whether it can be one: at most
+        KEY_DISTINCT, none over 2 characters, 90% of the cells numeric."""
+        few = [j for j, d in enumerate(distincts) if 0 < d.height <= KEY_DISTINCT]
+        for j, f in zip(few, en.features([distincts[j] for j in few]), strict=True):
+            if f.lmax > 2 or f.num < 0.9 * f.ne:
                 continue
             for i in (j - 1, j + 1):
                 if 0 <= i < len(distincts) and distincts[i].height:
@@ -302,19 +305,6 @@ class ColumnProfiler:
         if not cands:
             return None
         return max(cands, key=lambda c: c.confidence)
-
-
-def _key_like(d: pl.DataFrame) -> bool:
-    """Distinct values of a NIR key column: at most 100, none over 2 characters, 90% of
-    the cells numeric."""
-    if not d.height or d.height > 100:
-        return False
-    r = d.select(
-        pl.col(en.V).str.len_chars().max().alias("lmax"),
-        en.weighted(pl.col(en.V).str.contains(en.NUMERIC_LIKE)).alias("num"),
-        pl.col(en.N).sum().alias("ne"),
-    ).row(0, named=True)
-    return r["lmax"] <= 2 and r["num"] >= 0.9 * r["ne"]
 
 
 def _uniq_ratio(a: _Acc) -> float:

@@ -84,10 +84,14 @@ class _Digest:
         self._value: str | None = None
         self._error: BaseException | None = None
 
-    def start(self) -> None:
+    def _take(self) -> BinaryIO | None:
+        """The file, to the first caller only (the thread or `value()` hashes it)."""
         with self._lock:
             f, self._file = self._file, None
-        if f is not None:
+        return f
+
+    def start(self) -> None:
+        if (f := self._take()) is not None:
             threading.Thread(target=self._run, args=(f,), daemon=True).start()
 
     def _run(self, f: BinaryIO, background: bool = True) -> None:
@@ -102,9 +106,7 @@ class _Digest:
             self._done.set()
 
     def value(self) -> str:
-        with self._lock:
-            f, self._file = self._file, None
-        if f is not None:  # never started: hash here, at the caller's priority
+        if (f := self._take()) is not None:  # never started: hash here, at the caller's priority
             self._run(f, background=False)
         self._done.wait()
         if self._error is not None:
