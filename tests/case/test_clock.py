@@ -8,7 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vigile.case import open_store
-from vigile.case.clock import deadline_clock, format_hours
+from vigile.case.clock import (
+    TimeFormatError,
+    deadline_clock,
+    format_hours,
+    parse_time,
+    show_time,
+    to_utc,
+)
 
 AWARE = datetime(2021, 2, 14, 9, 0, tzinfo=UTC)
 
@@ -16,7 +23,8 @@ AWARE = datetime(2021, 2, 14, 9, 0, tzinfo=UTC)
 def test_before_the_deadline():
     c = deadline_clock(AWARE, AWARE + timedelta(hours=30, minutes=30))
     assert c == {
-        "deadline": "2021-02-17T09:00:00+00:00",
+        "deadline": "2021-02-17T10:00:00+01:00",  # shown in Paris time, zone included
+        "deadline_utc": "2021-02-17T09:00:00+00:00",
         "hours_left": 41.5,
         "hours_late": 0.0,
         "overdue": False,
@@ -47,7 +55,41 @@ def test_left_and_late_are_complementary(minutes):
 
 def test_format_hours():
     assert format_hours(1.5) == "1 h 30 min"
-    assert format_hours(49.25) == "2 d 01 h 15 min"
+    assert format_hours(49.25) == "2 j 01 h 15 min"
+    assert format_hours(49.25, "en") == "2 d 01 h 15 min"
+
+
+def test_a_time_without_zone_is_paris_time_whatever_the_machine_zone(monkeypatch):
+    # Regression (issue 12): a naive time was read in the machine's zone.
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert parse_time("2021-02-14T09:00") == datetime(2021, 2, 14, 8, 0, tzinfo=UTC)
+        assert parse_time("2021-07-14 09:00") == datetime(2021, 7, 14, 7, 0, tzinfo=UTC)  # CEST
+        assert to_utc(datetime(2021, 2, 14, 9, 0)) == datetime(2021, 2, 14, 8, 0, tzinfo=UTC)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert parse_time("2021-02-14T08:00Z") == datetime(2021, 2, 14, 8, 0, tzinfo=UTC)
+    assert parse_time("2021-02-14T09:00+01:00") == datetime(2021, 2, 14, 8, 0, tzinfo=UTC)
+
+
+def test_times_are_shown_in_paris_with_the_zone():
+    assert show_time(AWARE) == "14/02/2021 10:00 (heure de Paris, UTC+01:00)"
+    assert show_time(datetime(2021, 7, 1, 7, 0, tzinfo=UTC)) == (
+        "01/07/2021 09:00 (heure de Paris, UTC+02:00)"
+    )
+    assert show_time(AWARE, "en") == "2021-02-14 10:00 Europe/Paris (UTC+01:00)"
+
+
+@given(st.text(max_size=40))
+def test_parse_time_raises_only_its_own_error(text):
+    try:
+        parse_time(text)
+    except TimeFormatError as e:
+        assert str(e).startswith("expected an ISO time")  # never echoes what was typed
 
 
 def test_status_uses_the_clock_and_cnil_lateness(sqlite_url, key):

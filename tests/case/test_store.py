@@ -56,7 +56,7 @@ def test_core_flow(url, key):
 
         store.add_evidence(iid, "leak.csv", "ab" * 32, 1234)
         store.add_evidence(iid, "leak.csv", "ab" * 32, 1234)  # same fingerprint: recorded once
-        assert [e["sha256"] for e in store.evidence(iid)] == ["ab" * 32]
+        assert [e.sha256 for e in store.evidence(iid)] == ["ab" * 32]
         store.save_triage(iid, {"persons": 3, "categories": ["nir"]})
         assert store.triage(iid) == {"persons": 3, "categories": ["nir"]}
 

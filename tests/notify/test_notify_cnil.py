@@ -74,12 +74,15 @@ def test_versions_of_one_record(case, tmp_path):
     url, key, iid = case
     with open_store(url, key=key) as store:
         js1, pdf1 = write_cnil(store, iid, tmp_path)
+        # A redraft before any submission is still the initial notification.
+        assert json.loads(write_cnil(store, iid, tmp_path)[0].read_text())["kind"] == "initial"
+        store.record_cnil_submission(iid, datetime(2021, 2, 16, 9, tzinfo=UTC), "CNIL-1", 2)
         js2, pdf2 = write_cnil(store, iid, tmp_path)
         assert store.verify_audit()
     one, two = (json.loads(p.read_text()) for p in (js1, js2))
     assert (one["version"], one["kind"]) == (1, "initial")
-    assert (two["version"], two["kind"]) == (2, "complementary")
-    assert _fields(two)["Versions précédentes"]["value"] == "v1 (initial)"
+    assert (two["version"], two["kind"]) == (3, "complementary")
+    assert _fields(two)["Versions précédentes"]["value"] == "v1 (initial), v2 (initial)"
     text = "".join(p.extract_text() for p in PdfReader(pdf2).pages)
     assert "Notification complémentaire" in text and TODO in text
     assert "Laboratoire Exemple de Bretagne" in text

@@ -112,6 +112,22 @@ def test_store_keeps_no_code_in_clear(case):
         store.close()
 
 
+def test_a_code_is_issued_once_and_the_same_ever_after(tmp_path):
+    # Regression (issues 12, 13): every run and channel issued a new code, killing the
+    # one already printed in a letter.
+    from portal_support import build_case
+
+    c = build_case(tmp_path, persons=3, with_codes=3)
+    store = open_store(c.url, key=c.key, actor="test")
+    try:
+        again = C.issue_codes(store, c.incident_id, [c.refs[p] for p in c.codes])
+        assert again == {c.refs[p]: code for p, code in c.codes.items()}
+        for code in c.codes.values():
+            assert C.find_person(store, c.incident_id, code) is not None
+    finally:
+        store.close()
+
+
 def test_reissue_replaces_the_old_code(tmp_path):
     from portal_support import build_case
 
@@ -119,7 +135,7 @@ def test_reissue_replaces_the_old_code(tmp_path):
     store = open_store(c.url, key=c.key, actor="test")
     try:
         pid, old = next(iter(c.codes.items()))
-        new = C.issue_code(store, c.incident_id, c.refs[pid])
+        new = C.reissue_code(store, c.incident_id, c.refs[pid])
         assert new != old
         assert C.find_person(store, c.incident_id, old) is None
         assert C.find_person(store, c.incident_id, new) == c.refs[pid]

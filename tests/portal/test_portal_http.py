@@ -12,7 +12,7 @@ from portal_support import csrf_of, make_portal
 from sqlalchemy import func, select
 
 from vigile.case.codes import generate_code
-from vigile.case.schema import audit_log
+from vigile.case.schema import audit_log, portal_contacts
 from vigile.portal import attestation, casedata
 
 
@@ -121,7 +121,7 @@ def test_email_optin_is_stored_sealed(served, case):
     assert casedata.email_optin(store, case.incident_id, case.refs[pid]) == "camille@example.org"
     with store.engine.connect() as conn:
         assert b"camille@example.org" not in b"".join(
-            r[0] for r in conn.execute(select(casedata.contacts.c.sealed))
+            r[0] for r in conn.execute(select(portal_contacts.c.sealed))
         )
 
 

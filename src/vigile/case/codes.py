@@ -5,10 +5,14 @@ Luhn mod 32 check symbol (python-stdnum), shown as five groups of four:
 ``7K3M-Q9XD-2HBW-PT6R-F4NC``. It is never derived from personal data, so
 knowing someone's NIR or birth date says nothing about their code.
 
-The store keeps two things per code, never the code itself:
+The store keeps three things per code:
 - a keyed lookup tag, HMAC-SHA256 under a sub-key of the store key, so that a
   look-up is one indexed query instead of a scan of slow hashes;
-- a scrypt hash (own salt, parameters kept in the row) as defence in depth.
+- a scrypt hash (own salt, parameters kept in the row) as defence in depth;
+- the code sealed with the store key (AES-GCM, like every personal field), because a
+  person's code is issued once and then printed again by every channel, retry and run:
+  the letter, the e-mail and a reprint after a no-code request all carry the same code,
+  and a killed run resumed never changes a code already handed over.
 
 Why scrypt is cheap here: a slow KDF protects low-entropy secrets (passwords)
 against offline guessing. A 95-bit random code needs no stretching (2^95
@@ -34,6 +38,8 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from stdnum import luhn
 
 from .clock import utcnow
@@ -140,48 +146,105 @@ def _tag(tag_key: bytes, incident_id: int, code: str) -> str:
     return hmac.new(tag_key, f"{incident_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+def _code_aad(incident_id: int, person_ref: str) -> bytes:
+    return f"vigile.portal/code/{incident_id}/{person_ref}".encode()
+
+
+def _code_row(store, tag_key: bytes, incident_id: int, ref: str, code: str, now) -> dict:
+    return {
+        "incident_id": incident_id,
+        "person_ref": ref,
+        "lookup_tag": _tag(tag_key, incident_id, code),
+        "code_hash": hash_code(code),
+        "created_at": now,
+        "sealed": store._require_key().seal(code, _code_aad(incident_id, ref)),
+    }
+
+
 # -- store operations --------------------------------------------------------------
 def issue_codes(store, incident_id: int, person_refs: Iterable[str]) -> dict[str, str]:
-    """Create (or replace) the codes of many persons in one transaction.
+    """The code of each person, created the first time and the same ever after.
 
-    Returns {person_ref: code in clear}: the only time the codes exist in clear.
+    Returns {person_ref: code in clear}. Safe with concurrent callers: a code inserted
+    by another run first wins (insert ... on conflict do nothing, then read back), so two
+    operators printing at once still give each person one code. A pre-0003 code that was
+    stored without its sealed copy is replaced (it could not be printed again).
     """
+    refs = list(dict.fromkeys(person_refs))
     tag_key = _tag_key(store)
+    cipher = store._require_key()
     now = utcnow()
     out: dict[str, str] = {}
-    rows = []
-    for ref in person_refs:
-        if ref in out:
-            raise ValueError("a person reference was given twice")
-        code = generate_code()
-        out[ref] = code
-        rows.append(
-            {
-                "incident_id": incident_id,
-                "person_ref": ref,
-                "lookup_tag": _tag(tag_key, incident_id, code),
-                "code_hash": hash_code(code),
-                "created_at": now,
-            }
-        )
     with store.engine.begin() as conn:
         store._ensure_incident(conn, incident_id)
-        refs = list(out)
+        existing: dict[str, bytes | None] = {}
         for i in range(0, len(refs), 500):  # bounded IN lists
+            existing.update(
+                conn.execute(
+                    select(access_codes.c.person_ref, access_codes.c.sealed).where(
+                        access_codes.c.incident_id == incident_id,
+                        access_codes.c.person_ref.in_(refs[i : i + 500]),
+                    )
+                ).all()
+            )
+        stale = [r for r, sealed in existing.items() if sealed is None]
+        for i in range(0, len(stale), 500):
             conn.execute(
                 delete(access_codes).where(
                     access_codes.c.incident_id == incident_id,
-                    access_codes.c.person_ref.in_(refs[i : i + 500]),
+                    access_codes.c.person_ref.in_(stale[i : i + 500]),
                 )
             )
+        missing = [r for r in refs if existing.get(r) is None]
+        rows = [_code_row(store, tag_key, incident_id, r, generate_code(), now) for r in missing]
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         for i in range(0, len(rows), 5_000):
-            conn.execute(insert(access_codes), rows[i : i + 5_000])
-        store._audit(conn, "portal.codes_issue", {"incident_id": incident_id, "codes": len(rows)})
+            conn.execute(
+                dialect_insert(access_codes).on_conflict_do_nothing(
+                    index_elements=["incident_id", "person_ref"]
+                ),
+                rows[i : i + 5_000],
+            )
+        if missing:
+            # Read back what is stored now: another run's code wins over ours.
+            for i in range(0, len(missing), 500):
+                existing.update(
+                    conn.execute(
+                        select(access_codes.c.person_ref, access_codes.c.sealed).where(
+                            access_codes.c.incident_id == incident_id,
+                            access_codes.c.person_ref.in_(missing[i : i + 500]),
+                        )
+                    ).all()
+                )
+            store._audit(
+                conn, "portal.codes_issue", {"incident_id": incident_id, "codes": len(missing)}
+            )
+    for ref in refs:
+        out[ref] = cipher.open(bytes(existing[ref]), _code_aad(incident_id, ref))
     return out
 
 
+def reissue_code(store, incident_id: int, person_ref: str) -> str:
+    """Replace one person's code (an operator's decision, e.g. a letter reported stolen):
+    the old code stops working at once. Returns the new code in clear."""
+    tag_key = _tag_key(store)
+    code = generate_code()
+    row = _code_row(store, tag_key, incident_id, person_ref, code, utcnow())
+    with store.engine.begin() as conn:
+        store._ensure_incident(conn, incident_id)
+        conn.execute(
+            delete(access_codes).where(
+                access_codes.c.incident_id == incident_id,
+                access_codes.c.person_ref == person_ref,
+            )
+        )
+        conn.execute(insert(access_codes), [row])
+        store._audit(conn, "portal.code_reissue", {"incident_id": incident_id})
+    return code
+
+
 def issue_code(store, incident_id: int, person_ref: str) -> str:
-    """Create (or replace) one person's code; returns it in clear, once."""
+    """One person's code (created the first time, the same ever after)."""
     return issue_codes(store, incident_id, [person_ref])[person_ref]
 
 

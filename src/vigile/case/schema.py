@@ -44,6 +44,7 @@ incidents = Table(
     Column("unmatched_leak_persons", Integer),
     Column("aggregates", Text),  # JSON figures that outlive a purge
     Column("purged_at", DateTime(timezone=True)),
+    Column("settings", Text),  # JSON: portal URL, DPO name, processor, CNIL answers (0003)
 )
 
 evidence = Table(
@@ -55,6 +56,9 @@ evidence = Table(
     Column("sha256", String(64), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("found_where", Text),
+    Column("found_at", DateTime(timezone=True)),
+    Column("recorded_by", String(200)),
     UniqueConstraint("incident_id", "path", "sha256"),
 )
 
@@ -64,6 +68,7 @@ triage = Table(
     Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
     Column("saved_at", DateTime(timezone=True), nullable=False),
     Column("triage_json", Text, nullable=False),
+    Column("vigile_version", String(40)),
 )
 
 affected = Table(
@@ -129,6 +134,8 @@ access_codes = Table(
     Column("lookup_tag", String(64), nullable=False),  # HMAC(tag key, incident + code)
     Column("code_hash", String(200), nullable=False),  # scrypt$logN$r$p$salt$hash
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The code sealed with the store key (0003): issued once, reused by every channel/run.
+    Column("sealed", LargeBinary),
     UniqueConstraint("incident_id", "person_ref"),
     UniqueConstraint("incident_id", "lookup_tag"),
 )
@@ -139,9 +146,12 @@ portal_requests = Table(
     Column("id", BigId, primary_key=True),
     Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
     Column("sealed", LargeBinary, nullable=False),  # AES-GCM typed identity
-    Column("state", String(20), nullable=False),  # pending | answered | rejected
+    Column("state", String(20), nullable=False),  # pending | handled
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("handled_at", DateTime(timezone=True)),
+    Column("person_ref", String(64)),  # the affected person it matched, if any (0003)
+    Column("outcome", String(40)),  # letter | email | no_match | duplicate (0003)
+    Column("handled_by", String(200)),
 )
 
 portal_contacts = Table(
@@ -153,4 +163,45 @@ portal_contacts = Table(
     Column("sealed", LargeBinary, nullable=False),  # AES-GCM {"email": ...}
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("incident_id", "person_ref"),
+)
+
+
+# The CNIL notification as drafted and as submitted (0003).
+cnil_drafts = Table(
+    "cnil_drafts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("drafted_at", DateTime(timezone=True), nullable=False),
+    Column("json_sha256", String(64), nullable=False),
+    Column("pdf_sha256", String(64), nullable=False),
+    UniqueConstraint("incident_id", "version"),
+)
+
+cnil_submissions = Table(
+    "cnil_submissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("receipt", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    UniqueConstraint("incident_id", "version"),
+)
+
+# One run of a step per incident at a time (notify letters, notify email...), for SQLite
+# and PostgreSQL alike: a row per held lease, taken over only once expired (0003).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("token", String(64), nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )

@@ -41,7 +41,11 @@ from .migrate import upgrade_head
 from .models import (
     MATCH_METHODS,
     NOTIFICATION_STATES,
+    PASSWORD_FORMS,
     AffectedPerson,
+    CnilDraft,
+    CnilSubmission,
+    Evidence,
     Incident,
     ReviewItem,
 )
@@ -62,6 +66,18 @@ DEFAULT_DB_FILE = "vigile-case.db"
 ENV_DB = "VIGILE_DB"
 BATCH = 5_000
 _KNOWN_CATEGORIES = frozenset(CATEGORY_IDS)
+# What `update_settings` takes: facts about the case, never about a person.
+SETTINGS = frozenset(
+    {
+        "portal_url",  # where persons check with their code (printed in letters)
+        "dpo_name",  # who signs the letters
+        "dpo_title",
+        "processor",  # the processor/subcontractor involved, if any
+        "data_encrypted",  # were the leaked data encrypted (bool)
+        "cnil_answers",  # answers to the CNIL form's fields vigile cannot establish
+        "lang",
+    }
+)
 _CNIL_CHANNEL = "cnil"
 _DELIVERED = ("handed_over", "sent")
 
@@ -257,13 +273,56 @@ class CaseStore:
             raise IncidentNotFoundError(f"no incident with id {incident_id}")
         return _incident_from_row(row)
 
+    def update_settings(self, incident_id: int, **values) -> dict:
+        """Set what the DPO tells vigile about the case (keys of SETTINGS; None removes one).
+
+        Settings hold no personal value: the portal's address, the DPO's name and title,
+        the processor involved, whether the data were encrypted, the answers to the CNIL
+        form. Returns the settings after the change."""
+        unknown = set(values) - SETTINGS
+        if unknown:
+            raise ValueError(f"unknown case settings {sorted(unknown)}; known: {sorted(SETTINGS)}")
+        with self.engine.begin() as conn:
+            self._ensure_incident(conn, incident_id)
+            text = conn.execute(
+                select(incidents.c.settings).where(incidents.c.id == incident_id)
+            ).scalar_one_or_none()
+            current = json.loads(text) if text else {}
+            for k, v in values.items():
+                if v is None:
+                    current.pop(k, None)
+                else:
+                    current[k] = v
+            conn.execute(
+                update(incidents)
+                .where(incidents.c.id == incident_id)
+                .values(settings=audit_chain.canonical_json(current))
+            )
+            self._audit(
+                conn, "incident.settings", {"incident_id": incident_id, "changed": sorted(values)}
+            )
+        return current
+
     def _ensure_incident(self, conn: Connection, incident_id: int) -> None:
         found = conn.execute(select(incidents.c.id).where(incidents.c.id == incident_id)).first()
         if found is None:
             raise IncidentNotFoundError(f"no incident with id {incident_id}")
 
     # -- evidence & triage --------------------------------------------------------
-    def add_evidence(self, incident_id: int, path: str, sha256: str, size: int) -> None:
+    def add_evidence(
+        self,
+        incident_id: int,
+        path: str,
+        sha256: str,
+        size: int,
+        *,
+        found_where: str | None = None,
+        found_at: datetime | None = None,
+    ) -> bool:
+        """Record a file as evidence (idempotent: the same path and digest once).
+
+        `found_where` (a URL, a forum, a share) and `found_at` say where and when it was
+        found. Returns True when the evidence is new."""
         sha = sha256.lower()
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
             raise ValueError("sha256 must be 64 hex digits")
@@ -277,35 +336,75 @@ class CaseStore:
                 )
             ).first()
             if exists:
-                return
+                return False
             conn.execute(
                 insert(evidence).values(
-                    incident_id=incident_id, path=path, sha256=sha, size=size, recorded_at=utcnow()
+                    incident_id=incident_id,
+                    path=path,
+                    sha256=sha,
+                    size=size,
+                    recorded_at=utcnow(),
+                    found_where=found_where,
+                    found_at=to_utc(found_at) if found_at else None,
+                    recorded_by=self.actor,
                 )
             )
             self._audit(
                 conn,
                 "evidence.add",
-                {"incident_id": incident_id, "path": path, "sha256": sha, "size": size},
+                {
+                    "incident_id": incident_id,
+                    "path": path,
+                    "sha256": sha,
+                    "size": size,
+                    "found_where": found_where,
+                    "found_at": to_utc(found_at) if found_at else None,
+                },
             )
+        return True
 
-    def evidence(self, incident_id: int) -> list[dict]:
+    def evidence(self, incident_id: int) -> list[Evidence]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(evidence.c.path, evidence.c.sha256, evidence.c.size, evidence.c.recorded_at)
+                select(
+                    evidence.c.path,
+                    evidence.c.sha256,
+                    evidence.c.size,
+                    evidence.c.recorded_at,
+                    evidence.c.found_where,
+                    evidence.c.found_at,
+                    evidence.c.recorded_by,
+                )
                 .where(evidence.c.incident_id == incident_id)
                 .order_by(evidence.c.id)
             ).mappings()
-            return [dict(r, recorded_at=from_db(r["recorded_at"])) for r in rows]
+            return [
+                Evidence(
+                    **dict(
+                        r,
+                        recorded_at=from_db(r["recorded_at"]),
+                        found_at=from_db(r["found_at"]),
+                    )
+                )
+                for r in rows
+            ]
 
     def save_triage(self, incident_id: int, triage_json: dict) -> None:
-        """Keep the latest triage result (masked aggregates only, by design of vigile.triage)."""
+        """Keep the latest triage result (masked aggregates only, by design of vigile.triage),
+        with the vigile version that computed it."""
+        from .. import __version__
+
         text = audit_chain.canonical_json(triage_json)
         with self.engine.begin() as conn:
             self._ensure_incident(conn, incident_id)
             conn.execute(delete(triage).where(triage.c.incident_id == incident_id))
             conn.execute(
-                insert(triage).values(incident_id=incident_id, saved_at=utcnow(), triage_json=text)
+                insert(triage).values(
+                    incident_id=incident_id,
+                    saved_at=utcnow(),
+                    triage_json=text,
+                    vigile_version=__version__,
+                )
             )
             digest = hashlib.sha256(text.encode()).hexdigest()
             self._audit(conn, "triage.save", {"incident_id": incident_id, "sha256": digest})
@@ -353,7 +452,11 @@ class CaseStore:
                             "match_method": p.match_method,
                             "categories": ",".join(sorted(p.categories)),
                             "sealed": cipher.seal(
-                                {"patient_id": p.patient_id, "identity": dict(p.identity)},
+                                {
+                                    "patient_id": p.patient_id,
+                                    "identity": dict(p.identity),
+                                    "exposure": p.exposure_json(),
+                                },
                                 _affected_aad(incident_id, ref),
                             ),
                             "created_at": now,
@@ -397,29 +500,57 @@ class CaseStore:
         return self._stream_affected(cipher, incident_id)
 
     def _stream_affected(self, cipher: FieldCipher, incident_id: int) -> Iterator[AffectedPerson]:
-        q = (
-            select(
-                affected.c.person_ref,
-                affected.c.match_probability,
-                affected.c.match_method,
-                affected.c.categories,
-                affected.c.sealed,
+        for page in self._affected_pages(cipher, incident_id, BATCH):
+            for _, person in page:
+                yield person
+
+    def affected_pages(
+        self, incident_id: int, page_size: int = 1000, *, purpose: str = "affected.read"
+    ) -> Iterator[list[tuple[str, AffectedPerson]]]:
+        """Affected persons as lists of (person_ref, AffectedPerson), `page_size` at a time.
+
+        Each page is its own short read (keyset paging), so writes made between pages (the
+        notification log) never wait on an open cursor's lock. The access is audited once.
+        """
+        cipher = self._require_key()
+        with self.engine.begin() as conn:
+            self._audit(conn, purpose, {"incident_id": incident_id})
+        return self._affected_pages(cipher, incident_id, page_size)
+
+    def _affected_pages(
+        self, cipher: FieldCipher, incident_id: int, page_size: int
+    ) -> Iterator[list[tuple[str, AffectedPerson]]]:
+        last = 0
+        while True:
+            q = (
+                select(*_AFFECTED_COLS, affected.c.id)
+                .where(affected.c.incident_id == incident_id, affected.c.id > last)
+                .order_by(affected.c.id)
+                .limit(page_size)
             )
-            .where(affected.c.incident_id == incident_id)
-            .order_by(affected.c.id)
-        )
-        with self.engine.connect() as conn:
-            for ref, prob, method, cats, sealed in conn.execution_options(yield_per=BATCH).execute(
-                q
-            ):
-                data = cipher.open(bytes(sealed), _affected_aad(incident_id, ref))
-                yield AffectedPerson(
-                    patient_id=data["patient_id"],
-                    match_probability=prob,
-                    match_method=method,
-                    categories=frozenset(cats.split(",")) if cats else frozenset(),
-                    identity=data["identity"],
+            with self.engine.connect() as conn:
+                rows = conn.execute(q).all()
+            if not rows:
+                return
+            yield [(row[0], _person_from_row(cipher, incident_id, row)) for row in rows]
+            last = rows[-1][-1]
+
+    def exposure(
+        self, incident_id: int, person_ref: str, purpose: str = "affected.read_one"
+    ) -> AffectedPerson | None:
+        """One person's exposure record (the access is audited under `purpose`, with the
+        pseudonymous reference, so the controller can answer "who saw my page")."""
+        cipher = self._require_key()
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(*_AFFECTED_COLS).where(
+                    affected.c.incident_id == incident_id, affected.c.person_ref == person_ref
                 )
+            ).first()
+            if row is None:
+                return None
+            self._audit(conn, purpose, {"incident_id": incident_id, "person_ref": person_ref})
+        return _person_from_row(cipher, incident_id, row)
 
     def count_affected(self, incident_id: int) -> int:
         with self.engine.connect() as conn:
@@ -519,6 +650,79 @@ class CaseStore:
             )
 
     # -- notifications ------------------------------------------------------------
+    def log_notifications(
+        self,
+        incident_id: int,
+        channel: str,
+        state: str,
+        rows: Iterable[tuple[str, dict | None]],
+        audit: dict | None = None,
+    ) -> int:
+        """Record `state` for every (person_ref, detail) of a batch in one transaction with
+        one audit entry (the commit point of a resumable run). Details hold no personal
+        value: reference, batch, page, SMTP code."""
+        from .notifications import log_many
+
+        return log_many(self, incident_id, channel, state, rows, audit)
+
+    def notification_entries(self, incident_id: int, channel: str) -> list[tuple[str, str, dict]]:
+        """(person_ref, state, detail) of a channel, oldest first."""
+        from .notifications import entries
+
+        return entries(self, incident_id, channel)
+
+    def notification_states(self, incident_id: int, channel: str) -> dict[str, str]:
+        """person_ref -> its latest state on a channel."""
+        from .notifications import latest_states
+
+        return latest_states(self, incident_id, channel)
+
+    # -- the CNIL notification ---------------------------------------------------------
+    def record_cnil_draft(
+        self,
+        incident_id: int,
+        kind: str,
+        json_sha256: str,
+        pdf_sha256: str,
+        at: datetime | None = None,
+    ) -> int:
+        """Record a written draft; returns its version number."""
+        from .cnil_record import record_draft
+
+        return record_draft(self, incident_id, kind, json_sha256, pdf_sha256, at)
+
+    def cnil_drafts(self, incident_id: int) -> list[CnilDraft]:
+        from .cnil_record import drafts
+
+        return drafts(self, incident_id)
+
+    def record_cnil_submission(
+        self, incident_id: int, submitted_at: datetime, receipt: str, version: int | None = None
+    ) -> CnilSubmission:
+        """Record that a draft (default: the latest) was submitted on the CNIL's service."""
+        from .cnil_record import record_submission
+
+        return record_submission(self, incident_id, submitted_at, receipt, version)
+
+    def cnil_submissions(self, incident_id: int) -> list[CnilSubmission]:
+        from .cnil_record import submissions
+
+        return submissions(self, incident_id)
+
+    def next_cnil_kind(self, incident_id: int) -> str:
+        """"initial" until a submission is recorded, "complementary" after."""
+        from .cnil_record import next_kind
+
+        return next_kind(self, incident_id)
+
+    # -- one run at a time -------------------------------------------------------------
+    def lease(self, incident_id: int, step: str, ttl: float | None = None):
+        """Context manager: hold the lease of `step` for this incident (BusyError when
+        another run holds it). Renew it with `.renew()` as the work goes on."""
+        from .leases import DEFAULT_TTL, held
+
+        return held(self, f"{incident_id}:{step}", ttl or DEFAULT_TTL)
+
     def log_notification(
         self,
         incident_id: int,
@@ -679,7 +883,11 @@ class CaseStore:
                 notif = inc.aggregates.get("notifications", {})
                 rendered = notif.get("persons_rendered", 0)
                 sent = notif.get("persons_sent", 0)
-        cnil_at = notif.get("cnil_notified_at")
+        submitted = self.cnil_submissions(incident_id)
+        if submitted:
+            cnil_at = min(x.submitted_at for x in submitted).isoformat()
+        else:  # stores before 0003 logged the CNIL as a notification channel
+            cnil_at = notif.get("cnil_notified_at")
         clock = deadline_clock(inc.discovered, now or utcnow())
         if cnil_at:
             late = (datetime.fromisoformat(cnil_at) - inc.discovered).total_seconds() / 3600 - 72
@@ -697,7 +905,12 @@ class CaseStore:
                 "unmatched_leak_persons": inc.unmatched_leak_persons,
                 "review_pending": pending_review,
             },
-            "cnil_notified": {"done": cnil_at is not None, "at": cnil_at},
+            "cnil_notified": {
+                "done": cnil_at is not None,
+                "at": cnil_at,
+                "drafts": len(self.cnil_drafts(incident_id)),
+                "submissions": len(submitted),
+            },
             "letters_rendered": {
                 "done": inc.linked_at is not None and rendered >= persons,
                 "count": rendered,
@@ -777,6 +990,34 @@ def _validate_person(p: AffectedPerson, position: int) -> None:
         raise ValueError(f"person #{position}: unknown category ids {sorted(unknown)}")
     if not p.patient_id:
         raise ValueError(f"person #{position}: empty patient_id")
+    if p.password is not None and p.password not in PASSWORD_FORMS:
+        raise ValueError(f"person #{position}: password must be one of {sorted(PASSWORD_FORMS)}")
+
+
+_AFFECTED_COLS = (
+    affected.c.person_ref,
+    affected.c.match_probability,
+    affected.c.match_method,
+    affected.c.categories,
+    affected.c.sealed,
+)
+
+
+def _person_from_row(cipher: FieldCipher, incident_id: int, row) -> AffectedPerson:
+    ref, prob, method, cats, sealed = row[:5]
+    data = cipher.open(bytes(sealed), _affected_aad(incident_id, ref))
+    exp = data.get("exposure") or {}
+    return AffectedPerson(
+        patient_id=data["patient_id"],
+        match_probability=prob,
+        match_method=method,
+        categories=frozenset(cats.split(",")) if cats else frozenset(),
+        identity=data["identity"],
+        health_kinds=frozenset(exp.get("health_kinds") or ()),
+        password=exp.get("password"),
+        minor=bool(exp.get("minor")),
+        protected=bool(exp.get("protected")),
+    )
 
 
 def _incident_from_row(r) -> Incident:
@@ -793,4 +1034,5 @@ def _incident_from_row(r) -> Incident:
         unmatched_leak_persons=r["unmatched_leak_persons"],
         aggregates=json.loads(r["aggregates"]) if r["aggregates"] else {},
         purged_at=from_db(r["purged_at"]),
+        settings=json.loads(r["settings"]) if r["settings"] else {},
     )

@@ -14,9 +14,6 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
-from ..case.schema import audit_log, evidence
 from .log import EMAIL, LETTER, latest_states
 from .typst_render import render_pdf
 
@@ -65,14 +62,7 @@ def _field(label: str, value) -> dict:
 
 
 def _versions(store, incident_id: int) -> list[dict]:
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(audit_log.c.details)
-            .where(audit_log.c.action == "notify.cnil")
-            .order_by(audit_log.c.seq)
-        ).scalars()
-        found = [json.loads(d) for d in rows]
-    return [d for d in found if d.get("incident_id") == incident_id]
+    return [{"version": d.version, "kind": d.kind} for d in store.cnil_drafts(incident_id)]
 
 
 def _fr_datetime(dt: datetime | None) -> str | None:
@@ -84,14 +74,11 @@ def draft_cnil(store, incident_id: int, kind: str | None = None, now: datetime |
     inc = store.incident_by_id(incident_id)
     tri = store.triage(incident_id) or {}
     earlier = _versions(store, incident_id)
-    kind = kind or ("complementary" if earlier else "initial")
+    kind = kind or store.next_cnil_kind(incident_id)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     now = now or datetime.now(UTC)
-    with store.engine.connect() as conn:
-        n_evidence = len(
-            conn.execute(select(evidence.c.id).where(evidence.c.incident_id == incident_id)).all()
-        )
+    n_evidence = len(store.evidence(incident_id))
     affected = inc.aggregates.get("affected", {})
     by_cat: dict[str, int] = affected.get("by_category", {})
     tri_cats: dict = tri.get("categories", {})
@@ -297,14 +284,10 @@ def write_cnil(store, incident_id: int, out_dir, kind: str | None = None) -> tup
     pdf = render_pdf("cnil.typ", draft)
     stem.with_suffix(".json").write_text(text, encoding="utf-8")
     stem.with_suffix(".pdf").write_bytes(pdf)
-    store.audit(
-        "notify.cnil",
-        {
-            "incident_id": incident_id,
-            "version": draft["version"],
-            "kind": draft["kind"],
-            "json_sha256": hashlib.sha256(text.encode()).hexdigest(),
-            "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
-        },
+    store.record_cnil_draft(
+        incident_id,
+        draft["kind"],
+        hashlib.sha256(text.encode()).hexdigest(),
+        hashlib.sha256(pdf).hexdigest(),
     )
     return stem.with_suffix(".json"), stem.with_suffix(".pdf")

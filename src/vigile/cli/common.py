@@ -1,0 +1,71 @@
+"""What every command that opens a case store shares: the options, the key discovery, the
+incident look-up, and their one-line errors that say what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..case import CaseError, CaseStore, Incident, open_store, resolve_db_url
+from ..case.keys import ENV_KEY, ENV_KEY_FILE, find_key_file
+from .app import fail
+
+DB_OPTION = typer.Option(
+    None,
+    "--db",
+    envvar="VIGILE_DB",
+    help="Case store: a SQLite file or a postgresql:// URL (default: ./vigile-case.db).",
+)
+KEY_FILE_OPTION = typer.Option(
+    None,
+    "--key-file",
+    envvar=ENV_KEY_FILE,
+    help="File holding the store key (default: the one `vigile case new` created; "
+    "VIGILE_KEY may hold the key itself).",
+)
+INCIDENT_OPTION = typer.Option(
+    None, "--incident", "--case", help="Incident name (default: the latest)."
+)
+LANG_OPTION = typer.Option("fr", "--lang", help="Language of what the DPO reads: fr or en.")
+
+
+def open_case(
+    db: str | None,
+    key_file: Path | str | None = None,
+    *,
+    need_key: bool = True,
+    create: bool = False,
+) -> CaseStore:
+    """Open the store with the key every command finds the same way (`find_key_file`).
+
+    `need_key`: fail now, with what to do, when no key is found (rather than at the first
+    personal field)."""
+    url = resolve_db_url(db)
+    try:
+        found = find_key_file(url, key_file) if need_key else None
+        store = open_store(url, key_file=found, create=create)
+    except CaseError as e:
+        fail(str(e))
+    if need_key and store.locked:
+        store.close()
+        fail(
+            "no key for this case store: pass --key-file (the file `vigile case new` "
+            f"created), or set {ENV_KEY_FILE} or {ENV_KEY}"
+        )
+    return store
+
+
+def find_incident(store: CaseStore, name: str | None) -> Incident:
+    try:
+        return store.incident(name)
+    except CaseError as e:
+        store.close()
+        fail(f"{e}: open one with `vigile case new NAME --discovered TIME`, or name an "
+             "existing one with --incident (see `vigile case status`)")
+
+
+def check_lang(lang: str) -> str:
+    if lang not in ("fr", "en"):
+        fail("--lang takes fr or en")
+    return lang
