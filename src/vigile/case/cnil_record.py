@@ -23,7 +23,8 @@ KINDS = ("initial", "complementary", "complete")
 def drafts(store, incident_id: int) -> list[CnilDraft]:
     with store.engine.connect() as conn:
         rows = conn.execute(
-            select(cnil_drafts).where(cnil_drafts.c.incident_id == incident_id)
+            select(cnil_drafts)
+            .where(cnil_drafts.c.incident_id == incident_id)
             .order_by(cnil_drafts.c.version)
         ).mappings()
         return [
@@ -41,7 +42,8 @@ def drafts(store, incident_id: int) -> list[CnilDraft]:
 def submissions(store, incident_id: int) -> list[CnilSubmission]:
     with store.engine.connect() as conn:
         rows = conn.execute(
-            select(cnil_submissions).where(cnil_submissions.c.incident_id == incident_id)
+            select(cnil_submissions)
+            .where(cnil_submissions.c.incident_id == incident_id)
             .order_by(cnil_submissions.c.submitted_at, cnil_submissions.c.version)
         ).mappings()
         return [

@@ -54,7 +54,9 @@ class Lease:
 
 
 def _holder() -> str:
-    return f"{os.environ.get('USER') or 'uid' + str(os.getuid())}@{socket.gethostname()}:{os.getpid()}"
+    return (
+        f"{os.environ.get('USER') or 'uid' + str(os.getuid())}@{socket.gethostname()}:{os.getpid()}"
+    )
 
 
 def acquire(store, name: str, ttl: float = DEFAULT_TTL) -> Lease:

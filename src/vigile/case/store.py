@@ -710,7 +710,7 @@ class CaseStore:
         return submissions(self, incident_id)
 
     def next_cnil_kind(self, incident_id: int) -> str:
-        """"initial" until a submission is recorded, "complementary" after."""
+        """ "initial" until a submission is recorded, "complementary" after."""
         from .cnil_record import next_kind
 
         return next_kind(self, incident_id)

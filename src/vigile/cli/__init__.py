@@ -13,6 +13,7 @@ from . import (  # noqa: F401 (register the commands)
     export_cmd,
     link_cmd,
     notify_cmd,
+    notify_cnil_cmd,
     portal_cmd,
     scan_cmd,
     sweep_cmd,

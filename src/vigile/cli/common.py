@@ -61,8 +61,10 @@ def find_incident(store: CaseStore, name: str | None) -> Incident:
         return store.incident(name)
     except CaseError as e:
         store.close()
-        fail(f"{e}: open one with `vigile case new NAME --discovered TIME`, or name an "
-             "existing one with --incident (see `vigile case status`)")
+        fail(
+            f"{e}: open one with `vigile case new NAME --discovered TIME`, or name an "
+            "existing one with --incident (see `vigile case status`)"
+        )
 
 
 def check_lang(lang: str) -> str:
