@@ -119,6 +119,68 @@ def close_request(
     return bool(n)
 
 
+def answer_request(
+    store,
+    incident_id: int,
+    request_id: int,
+    outcome: str,
+    person_ref: str | None = None,
+) -> bool:
+    """Handle a pending request in one transaction: record its outcome and, when it matched
+    an affected person (`outcome` "letter" or "email"), queue that person's notification
+    on the channel ("planned", detail {"request": id}) for `vigile notify letters|email`.
+
+    Exactly once: returns False, queuing nothing, when the request was already handled."""
+    from .notifications import EMAIL, LETTER
+
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}")
+    if outcome in ("letter", "email") and not person_ref:
+        raise ValueError("a letter or e-mail answer needs the matched person_ref")
+    import json
+
+    from sqlalchemy import insert as _insert
+
+    from .schema import notifications
+
+    now = utcnow()
+    with store.engine.begin() as conn:
+        n = conn.execute(
+            update(requests)
+            .where(
+                requests.c.incident_id == incident_id,
+                requests.c.id == request_id,
+                requests.c.state == "pending",
+            )
+            .values(
+                state="handled",
+                outcome=outcome,
+                person_ref=person_ref,
+                handled_at=now,
+                handled_by=store.actor,
+            )
+        ).rowcount
+        if not n:
+            return False
+        if outcome in ("letter", "email"):
+            conn.execute(
+                _insert(notifications).values(
+                    incident_id=incident_id,
+                    person_ref=person_ref,
+                    channel=LETTER if outcome == "letter" else EMAIL,
+                    state="planned",
+                    detail=json.dumps({"request": request_id}, separators=(",", ":")),
+                    at=now,
+                )
+            )
+        store._audit(
+            conn,
+            "portal.request_handled",
+            {"incident_id": incident_id, "request_id": request_id, "outcome": outcome},
+        )
+    return True
+
+
 def save_email_optin(store, incident_id: int, person_ref: str, email: str) -> None:
     cipher = store._require_key()
     sealed = cipher.seal({"email": email}, _contact_aad(incident_id, person_ref))

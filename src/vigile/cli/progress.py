@@ -41,3 +41,33 @@ def byte_progress(enabled: bool = True):
             bars.update(tasks[key], completed=done, total=total)
 
         yield update
+
+
+@contextmanager
+def count_progress(description: str, total: int | None, enabled: bool = True, unit: str = ""):
+    """Yield a callback advance(done, total=None) for work counted in items (letters,
+    e-mails, persons): one bar with the count, elapsed time and ETA on stderr."""
+    if not enabled:
+        yield lambda done, total=None: None
+        return
+    from rich.progress import MofNCompleteColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console_err,
+        transient=False,
+    ) as bars:
+        task = bars.add_task(description, total=total)
+
+        def advance(done: int, new_total: int | None = None) -> None:
+            if new_total is not None:
+                bars.update(task, total=new_total)
+            bars.update(task, completed=done)
+
+        yield advance
