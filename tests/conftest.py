@@ -22,6 +22,12 @@ import pytest
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 
 
+@pytest.fixture(autouse=True)
+def _key_dir(tmp_path_factory, monkeypatch):
+    """Key files `vigile case new` creates go to a throwaway folder, never ~/.config."""
+    monkeypatch.setenv("VIGILE_KEY_DIR", str(tmp_path_factory.mktemp("keys")))
+
+
 def _pg_bin() -> Path | None:
     for d in sorted(glob.glob(PG_BIN_GLOB), reverse=True):
         if Path(d, "initdb").exists() and Path(d, "pg_ctl").exists():

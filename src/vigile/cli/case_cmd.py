@@ -1,4 +1,5 @@
-"""`vigile case`: open an incident store, follow the 72 h clock, verify the audit chain, purge."""
+"""`vigile case`: open an incident store, set what the DPO knows, follow the 72 h clock,
+verify the audit chain, purge."""
 
 from __future__ import annotations
 
@@ -10,46 +11,24 @@ from pathlib import Path
 import typer
 
 from ..case import CaseError, create_key_file, open_store, resolve_db_url
-from ..case.clock import format_hours
-from ..case.keys import ENV_KEY, ENV_KEY_FILE
-from .app import app, console, fail
+from ..case.clock import TimeFormatError, format_hours, parse_time, show_time
+from ..case.keys import ENV_KEY, ENV_KEY_FILE, default_key_path, shares_folder_with_store
+from .app import app, console, console_err, fail
+from .common import DB_OPTION, KEY_FILE_OPTION, LANG_OPTION, check_lang, find_incident
 
 case_app = typer.Typer(
-    help="The incident's secure store: open it, follow the 72 h clock, verify, purge.",
+    help="The incident's secure store: open it, set its facts, follow the 72 h clock, verify, "
+    "purge.",
     no_args_is_help=True,
 )
 app.add_typer(case_app, name="case")
 
-DB_OPTION = typer.Option(
-    None,
-    "--db",
-    envvar="VIGILE_DB",
-    help="Store URL: sqlite:///path or postgresql://... (default: ./vigile-case.db).",
-)
-KEY_FILE_OPTION = typer.Option(
-    None,
-    "--key-file",
-    envvar=ENV_KEY_FILE,
-    help="File holding the store key (base64 of 32 bytes). VIGILE_KEY may hold the key itself.",
-)
-
 
 def _parse_time(value: str, option: str) -> datetime:
     try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"{option}: expected an ISO time such as 2021-02-14T09:00 (local) or ...+01:00")
-        raise typer.Exit(2) from None  # unreachable: fail() exits
-
-
-def _default_key_path(db_url: str) -> Path:
-    """Beside a SQLite store (never inside it), else in the working directory."""
-    from sqlalchemy.engine import make_url
-
-    u = make_url(db_url)
-    if u.get_backend_name() == "sqlite" and u.database:
-        return Path(u.database).with_suffix(".key")
-    return Path("vigile-case.key")
+        return parse_time(value)
+    except TimeFormatError as e:
+        fail(f"{option}: {e}")
 
 
 @case_app.command("new")
@@ -58,55 +37,134 @@ def new(
     discovered: str = typer.Option(
         ...,
         "--discovered",
-        help="When the controller became aware (ISO time): starts the 72 h clock.",
+        help="When the controller became aware (ISO time; Paris time unless a zone is given): "
+        "starts the 72 h clock.",
     ),
     db: str | None = DB_OPTION,
     controller: str | None = typer.Option(None, "--controller", help="The data controller."),
-    dpo: str | None = typer.Option(None, "--dpo", help="The DPO's contact."),
+    dpo: str | None = typer.Option(
+        None, "--dpo", help="The DPO's contact (e-mail and a phone persons can call)."
+    ),
     key_file: Path | None = KEY_FILE_OPTION,
 ) -> None:
-    """Open an incident. Creates the store and, when no key is configured, a 0600 key file."""
+    """Open an incident. Creates the store and, when no key is configured, a 0600 key file in
+    your configuration folder (never beside the data)."""
     when = _parse_time(discovered, "--discovered")
     url = resolve_db_url(db)
     key = None
     created_key: Path | None = None
     if not os.environ.get(ENV_KEY) and (key_file is None or not key_file.exists()):
-        created_key = key_file or _default_key_path(url)
-        try:
-            key = create_key_file(created_key)
-        except CaseError as e:
-            fail(f"{e}; pass it with --key-file or VIGILE_KEY_FILE")
+        created_key = key_file or default_key_path(url)
+        if created_key.exists():  # the store's key from an earlier `case new`
+            key_file, created_key = created_key, None
+        else:
+            try:
+                key = create_key_file(created_key)
+            except CaseError as e:
+                fail(f"{e}; pass it with --key-file or {ENV_KEY_FILE}")
     try:
         with open_store(url, key=key, key_file=None if key else key_file) as store:
             iid = store.new_incident(name, when, controller=controller, dpo_contact=dpo)
             inc = store.incident_by_id(iid)
     except CaseError as e:
-        fail(str(e))
-        return
-    console.print(f"incident {inc.name!r} opened (id {iid}); 72 h deadline {_deadline(inc)}")
+        fail(f"{e}: choose another name, or follow the existing one with `vigile case status`")
+    console.print(
+        f"incident {inc.name!r} opened (id {iid}); 72 h deadline {_deadline(inc)}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    used = created_key or key_file
     if created_key:
         console.print(
-            f"created key file {created_key} (mode 0600). Keep it apart from the store and back "
-            f"it up: without it the personal data in the store cannot be read. "
-            f"Use it with --key-file or {ENV_KEY_FILE}={created_key}",
+            f"created key file {created_key} (mode 0600). Back it up apart from the store: "
+            "without it the personal data in the store cannot be read. Every vigile command "
+            f"finds it for this store; elsewhere use --key-file or {ENV_KEY_FILE}.",
             markup=False,
             highlight=False,
             soft_wrap=True,  # keep the path on one line for copy-paste
         )
+    if used and shares_folder_with_store(used, url):
+        console_err.print(
+            f"warning: the key file {used} is in the same folder as the store: whoever copies "
+            "the folder gets both the data and its key. Move the key elsewhere.",
+            markup=False,
+            highlight=False,
+        )
 
 
-def _deadline(inc) -> str:
+def _deadline(inc, lang: str = "en") -> str:
     from ..case.clock import NOTIFICATION_DEADLINE
 
-    return (inc.discovered + NOTIFICATION_DEADLINE).isoformat()
+    return show_time(inc.discovered + NOTIFICATION_DEADLINE, lang)
 
 
 def _open_existing(db: str | None):
     try:
-        # No key needed: status, verify and purge touch figures only.
+        # No key needed: status, set, verify and purge touch figures only.
         return open_store(db, key=None, create=False)
     except CaseError as e:
         fail(str(e))
+
+
+@case_app.command("set")
+def set_(
+    name: str | None = typer.Argument(None, help="Incident name (default: the latest)."),
+    db: str | None = DB_OPTION,
+    portal_url: str | None = typer.Option(
+        None, "--portal-url", help="The portal's address, printed in every letter and e-mail."
+    ),
+    dpo_name: str | None = typer.Option(None, "--dpo-name", help="Who signs the letters."),
+    dpo_title: str | None = typer.Option(None, "--dpo-title", help="The signatory's title."),
+    processor: str | None = typer.Option(
+        None, "--processor", help="The processor (sous-traitant) involved, for the CNIL form."
+    ),
+    encrypted: bool | None = typer.Option(
+        None, "--encrypted/--not-encrypted", help="Were the leaked data encrypted?"
+    ),
+) -> None:
+    """Set what the DPO knows about the case (no personal value): the portal's address,
+    the signatory, the processor involved, whether the data were encrypted."""
+    values = {
+        k: v
+        for k, v in {
+            "portal_url": portal_url,
+            "dpo_name": dpo_name,
+            "dpo_title": dpo_title,
+            "processor": processor,
+            "data_encrypted": encrypted,
+        }.items()
+        if v is not None
+    }
+    if portal_url is not None and not portal_url.startswith(("https://", "http://")):
+        fail("--portal-url must be an address such as https://verification.labo.fr")
+    if not values:
+        fail("nothing to set: give at least one option (see --help)")
+    with _open_existing(db) as store:
+        inc = find_incident(store, name)
+        settings = store.update_settings(inc.id, **values)
+    console.print(f"incident {inc.name!r}: set {', '.join(sorted(values))}", markup=False)
+    console.print(json.dumps(settings, ensure_ascii=False, indent=2), markup=False)
+
+
+STEP_WORDS = {
+    "fr": {
+        "evidence_recorded": "preuves enregistrées (empreintes du fichier)",
+        "triage_saved": "triage enregistré",
+        "persons_linked": "personnes identifiées parmi les patients",
+        "cnil_notified": "notification à la CNIL enregistrée",
+        "letters_rendered": "courriers produits",
+        "letters_sent": "courriers remis à l'envoi",
+    },
+    "en": {
+        "evidence_recorded": "evidence recorded",
+        "triage_saved": "triage saved",
+        "persons_linked": "persons linked",
+        "cnil_notified": "CNIL notified",
+        "letters_rendered": "letters rendered",
+        "letters_sent": "letters sent",
+    },
+}
 
 
 @case_app.command("status")
@@ -114,37 +172,57 @@ def status(
     name: str | None = typer.Argument(None, help="Incident name (default: the latest)."),
     db: str | None = DB_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    lang: str = LANG_OPTION,
 ) -> None:
     """The 72 h clock from awareness, what is done and what is due."""
+    check_lang(lang)
     with _open_existing(db) as store:
-        try:
-            st = store.status(store.incident(name).id)
-        except CaseError as e:
-            fail(str(e))
-            return
+        st = store.status(find_incident(store, name).id)
     if as_json:
         console.print_json(json.dumps(st))
         return
+    fr = lang == "fr"
     inc, clock = st["incident"], st["clock"]
-    console.print(f"[bold]{inc['name']}[/] — discovered {inc['discovered']}", highlight=False)
+    found = show_time(datetime.fromisoformat(inc["discovered"]), lang)
+    deadline = show_time(datetime.fromisoformat(clock["deadline"]), lang)
+    out = console.print
+    out(
+        f"[bold]{inc['name']}[/] — {'connaissance le' if fr else 'discovered'} {found}",
+        highlight=False,
+    )
     if clock["overdue"]:
-        console.print(
-            f"[red]72 h deadline {clock['deadline']} passed {format_hours(clock['hours_late'])} ago[/]"
+        late = format_hours(clock["hours_late"], lang)
+        out(
+            f"[red]{'échéance des 72 h' if fr else '72 h deadline'} {deadline} "
+            f"{'dépassée de' if fr else 'passed'} {late}{'' if fr else ' ago'}[/]",
+            highlight=False,
         )
     else:
-        console.print(
-            f"72 h deadline {clock['deadline']}: {format_hours(clock['hours_left'])} left"
+        left = format_hours(clock["hours_left"], lang)
+        out(
+            f"échéance des 72 h : {deadline} — reste {left}"
+            if fr
+            else f"72 h deadline {deadline}: {left} left",
+            highlight=False,
         )
+    words = STEP_WORDS[lang]
     for step, info in st["steps"].items():
-        mark = "[green]done[/]" if info["done"] else "[yellow]due[/] "
+        mark = (
+            ("[green]fait[/]   " if fr else "[green]done[/] ")
+            if info["done"]
+            else ("[yellow]à faire[/]" if fr else "[yellow]due[/]  ")
+        )
         extra = ""
         if "of" in info:
             extra = f" ({info['count']}/{info['of']})"
         elif "count" in info:
             extra = f" ({info['count']})"
-        console.print(f"  {mark} {step.replace('_', ' ')}{extra}")
+        if step == "cnil_notified" and info.get("at"):
+            extra = f" ({show_time(datetime.fromisoformat(info['at']), lang)})"
+        out(f"  {mark} {words[step]}{extra}", highlight=False)
     if inc["purged_at"]:
-        console.print(f"personal data purged on {inc['purged_at']}")
+        when = show_time(datetime.fromisoformat(inc["purged_at"]), lang)
+        out(f"{'données personnelles purgées le' if fr else 'personal data purged on'} {when}")
 
 
 @case_app.command("verify")
@@ -171,11 +249,7 @@ def purge(
     """Delete an incident's personal data at the end of retention; keep figures and the audit log."""
     cutoff = _parse_time(before, "--before") if before else None
     with _open_existing(db) as store:
-        try:
-            inc = store.incident(name)
-        except CaseError as e:
-            fail(str(e))
-            return
+        inc = find_incident(store, name)
         if not yes and not typer.confirm(
             f"Delete the personal data of incident {inc.name!r}? This cannot be undone."
         ):
