@@ -31,7 +31,7 @@ def test_missing_key_is_a_clear_error_only_where_personal_data_is_touched(sqlite
     with open_store(sqlite_url, key=key) as s:
         iid = s.new_incident("x", WHEN)
         s.replace_affected(iid, [PERSON], 0)
-    with open_store(sqlite_url) as locked:  # figures, status, audit, purge need no key
+    with open_store(sqlite_url) as locked:  # figures, status, audit links need no key
         assert locked.locked and locked.count_affected(iid) == 1
         assert locked.status(iid)["steps"]["persons_linked"]["count"] == 1
         assert locked.verify_audit()

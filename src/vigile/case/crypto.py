@@ -35,6 +35,12 @@ class FieldCipher:
     def __init__(self, master_key: bytes):
         self._aead = AESGCM(_subkey(master_key, b"vigile.case/aead/v1"))
         self._ref_key = _subkey(master_key, b"vigile.case/person-ref/v1")
+        self._audit_key = _subkey(master_key, b"vigile.case/audit-mac/v1")
+
+    def audit_mac(self, data: str) -> str:
+        """HMAC-SHA256 of an audit row (hex): the chain can only be extended or rewritten
+        by whoever holds the store key, which the store file does not hold."""
+        return hmac.new(self._audit_key, data.encode(), hashlib.sha256).hexdigest()
 
     def seal(self, value: object, aad: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

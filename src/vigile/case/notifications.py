@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 from sqlalchemy import insert, select
 
-from . import audit as audit_chain
 from .clock import utcnow
 from .models import NOTIFICATION_STATES
 from .schema import notifications
@@ -49,9 +48,8 @@ def log_many(
         store._ensure_incident(conn, incident_id)
         if values:
             conn.execute(insert(notifications), values)
-        audit_chain.append(
+        store._audit(
             conn,
-            store.actor,
             "notify.log",
             {
                 "incident_id": incident_id,

@@ -215,7 +215,25 @@ class CaseStore:
                 self._cipher.verify_key_check(blob)
 
     def _audit(self, conn: Connection, action: str, details: dict | None = None) -> None:
-        audit_chain.append(conn, self.actor, action, details)
+        if self._cipher is None:
+            raise KeyMissingError(
+                "writing to the case needs its key (every change is recorded in a keyed audit "
+                "log): pass --key-file (the file `vigile case new` created), or set "
+                "VIGILE_KEY_FILE or VIGILE_KEY"
+            )
+        audit_chain.append(conn, self.actor, action, details, self._cipher)
+
+    @property
+    def store_id(self) -> str:
+        """A random id given to the store at creation (names it in anchors and key files)."""
+        with self.engine.begin() as conn:
+            raw = conn.execute(
+                select(meta.c.value).where(meta.c.key == "store_id")
+            ).scalar_one_or_none()
+            if raw is None:
+                raw = os.urandom(16).hex().encode()
+                conn.execute(insert(meta).values(key="store_id", value=raw))
+        return bytes(raw).decode()
 
     def person_ref(self, patient_id: str) -> str:
         """Keyed reference of a patient, for `log_notification` and lookups (needs the key)."""
@@ -793,8 +811,26 @@ class CaseStore:
         return self.audit_report().ok
 
     def audit_report(self) -> audit_chain.ChainReport:
+        """The chain recomputed; with the key, every row's MAC is checked."""
         with self.engine.connect() as conn:
-            return audit_chain.verify_chain(conn)
+            return audit_chain.verify_chain(conn, self._cipher)
+
+    def audit_anchor(self) -> dict:
+        """The chain's state (rows, head) with a MAC, to keep outside the database: later,
+        `check_audit_anchor` shows whether rows were cut, wiped or rewritten since."""
+        cipher = self._require_key()
+        store_id = self.store_id
+        with self.engine.connect() as conn:
+            doc = audit_chain.anchor(conn, cipher, store_id)
+        self.audit("audit.anchor", {"rows": doc["rows"], "head": doc["head"]})
+        return doc
+
+    def check_audit_anchor(self, doc: dict) -> str | None:
+        """None when the log still holds the anchored state; else what is wrong."""
+        cipher = self._require_key()
+        store_id = self.store_id
+        with self.engine.connect() as conn:
+            return audit_chain.check_anchor(conn, cipher, doc, store_id)
 
     # -- retention ------------------------------------------------------------------
     def purge(self, incident_id: int, before: datetime | None = None) -> int:

@@ -14,7 +14,14 @@ from ..case import CaseError, create_key_file, open_store, resolve_db_url
 from ..case.clock import TimeFormatError, format_hours, parse_time, show_time
 from ..case.keys import ENV_KEY, ENV_KEY_FILE, default_key_path, shares_folder_with_store
 from .app import app, console, console_err, fail
-from .common import DB_OPTION, KEY_FILE_OPTION, LANG_OPTION, check_lang, find_incident
+from .common import (
+    DB_OPTION,
+    KEY_FILE_OPTION,
+    LANG_OPTION,
+    check_lang,
+    find_incident,
+    open_case,
+)
 
 case_app = typer.Typer(
     help="The incident's secure store: open it, set its facts, follow the 72 h clock, verify, "
@@ -99,12 +106,10 @@ def _deadline(inc, lang: str = "en") -> str:
     return show_time(inc.discovered + NOTIFICATION_DEADLINE, lang)
 
 
-def _open_existing(db: str | None):
-    try:
-        # No key needed: status, set, verify and purge touch figures only.
-        return open_store(db, key=None, create=False)
-    except CaseError as e:
-        fail(str(e))
+def _open_existing(db: str | None, need_key: bool = False):
+    # Status and verify read figures only; a found key is still used (to check the audit
+    # log's MACs, and because every write to the case needs it).
+    return open_case(db, None, need_key=need_key)
 
 
 @case_app.command("set")
@@ -140,7 +145,7 @@ def set_(
         fail("--portal-url must be an address such as https://verification.labo.fr")
     if not values:
         fail("nothing to set: give at least one option (see --help)")
-    with _open_existing(db) as store:
+    with _open_existing(db, need_key=True) as store:
         inc = find_incident(store, name)
         settings = store.update_settings(inc.id, **values)
     console.print(f"incident {inc.name!r}: set {', '.join(sorted(values))}", markup=False)
@@ -226,15 +231,66 @@ def status(
 
 
 @case_app.command("verify")
-def verify(db: str | None = DB_OPTION) -> None:
-    """Check the audit log's hash chain. Exit 1 when it was tampered with."""
-    with _open_existing(db) as store:
+def verify(
+    db: str | None = DB_OPTION,
+    anchor: Path | None = typer.Option(
+        None,
+        "--anchor",
+        help="An anchor file from `vigile case anchor`: also detect cut or "
+        "wiped logs since it was made.",
+    ),
+) -> None:
+    """Check the audit log's keyed hash chain. Exit 1 when it was tampered with."""
+    with _open_existing(db, need_key=anchor is not None) as store:
         report = store.audit_report()
-    if not report.ok:
-        console.print(f"[red]audit chain BROKEN[/]: {report.problem} ({report.rows} rows read)")
+        problem = report.problem if not report.ok else None
+        if problem is None and anchor is not None:
+            try:
+                doc = json.loads(anchor.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                fail(f"cannot read the anchor file {anchor} (JSON from `vigile case anchor`)")
+            problem = store.check_audit_anchor(doc if isinstance(doc, dict) else {})
+    if problem is not None:
+        console.print(
+            f"[red]audit chain BROKEN[/]: {problem} ({report.rows} rows read)", highlight=False
+        )
         raise typer.Exit(1)
-    console.print(f"audit chain intact: {report.rows} rows; head {report.head}")
-    console.print("Record the head hash outside the store to detect later truncation.")
+    console.print(f"audit chain intact: {report.rows} rows; head {report.head}", highlight=False)
+    if not report.keyed:
+        console.print(
+            "[yellow]MACs not checked[/]: no store key found (pass --key-file to check them)."
+        )
+    if report.unkeyed_rows:
+        console.print(
+            f"{report.unkeyed_rows} rows predate the keyed chain (plain SHA-256 links only)."
+        )
+    if anchor is None:
+        console.print(
+            "Keep an anchor outside the store (`vigile case anchor --out FILE`) to detect a cut "
+            "or wiped log later."
+        )
+
+
+@case_app.command("anchor")
+def anchor_cmd(
+    db: str | None = DB_OPTION,
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the anchor here (JSON) instead of printing it."
+    ),
+) -> None:
+    """Print (or write) the audit log's anchor: row count and head, MAC'd with the store key.
+    Keep it outside the store (with the CNIL submission record, a signed e-mail, a safe)."""
+    with _open_existing(db, need_key=True) as store:
+        try:
+            doc = store.audit_anchor()
+        except ValueError as e:
+            fail(str(e))
+    text = json.dumps(doc, indent=2)
+    if out is None:
+        console.print(text, markup=False, highlight=False)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        console.print(f"anchor written to {out}: {doc['rows']} rows", markup=False)
 
 
 @case_app.command("purge")
@@ -248,7 +304,7 @@ def purge(
 ) -> None:
     """Delete an incident's personal data at the end of retention; keep figures and the audit log."""
     cutoff = _parse_time(before, "--before") if before else None
-    with _open_existing(db) as store:
+    with _open_existing(db, need_key=True) as store:
         inc = find_incident(store, name)
         if not yes and not typer.confirm(
             f"Delete the personal data of incident {inc.name!r}? This cannot be undone."

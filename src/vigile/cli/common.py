@@ -39,11 +39,14 @@ def open_case(
 ) -> CaseStore:
     """Open the store with the key every command finds the same way (`find_key_file`).
 
-    `need_key`: fail now, with what to do, when no key is found (rather than at the first
-    personal field)."""
+    The key is used whenever one is found (writing to the case always needs it: the audit
+    log is keyed). `need_key`: fail now, with what to do, when none is found (rather than at
+    the first personal field or write)."""
     url = resolve_db_url(db)
     try:
-        found = find_key_file(url, key_file) if need_key else None
+        found = find_key_file(url, key_file)
+        if found is not None and not found.exists() and not need_key and key_file is None:
+            found = None  # VIGILE_KEY_FILE naming a missing file: only figures are wanted
         store = open_store(url, key_file=found, create=create)
     except CaseError as e:
         fail(str(e))
