@@ -107,5 +107,7 @@ def test_unreadable_input_is_an_error_not_a_finding(tmp_path):
     r = triage_path(junk)
     assert r.persons == 0 and r.errors and str(junk) in r.errors[0]
     assert any("No table could be read" in n for n in r.notes)
-    for fmt in ("json", "markdown", "html"):
-        assert "No table could be read" in render(r, fmt)
+    assert "No table could be read" in render(r, "json")
+    for fmt in ("markdown", "html"):
+        assert "No table could be read" in render(r, fmt, lang="en")
+        assert "Aucune table n" in render(r, fmt)  # French by default

@@ -19,13 +19,15 @@ def test_report_renders_offline_without_console_errors(chromium, lab_csv, ref_da
         assert requests == [page_path.as_uri()]  # self-contained: nothing else fetched
         assert page.inner_text("#card-persons .v") == "30"
         assert page.inner_text("#card-rows .v") == str(result.rows)
-        assert "very high" in page.inner_text("#card-severity")
+        assert "très élevée" in page.inner_text("#card-severity")  # French by default
+        assert page.get_attribute("html", "lang") == "fr"
         body = page.inner_text("body")
-        assert "4 × 1 + 1 = 5" in body and "maximal" in body
-        assert "DUE" in page.inner_text("#duty-inform_persons")
+        assert "4 × 1 + 1 = 5" in body and "maximale" in body
+        assert "OBLIGATOIRE" in page.inner_text("#duty-inform_persons")
         # the choropleth: Finistère coloured, Paris a small cell (on the map and in the zoom)
         assert page.locator("svg path").count() >= 96 + 8  # France and the IDF zoom
-        assert page.locator("svg title", has_text="29 Finistère: 25 persons").count() == 1
-        assert page.locator("svg title", has_text="75 Paris: <10 persons").count() == 2
+        titles = page.locator("svg title").all_text_contents()
+        assert titles.count("29 Finistère\u00a0: 25\u00a0personnes") == 1
+        assert titles.count("75 Paris\u00a0: <10\u00a0personnes") == 2
     finally:
         page.close()

@@ -25,7 +25,7 @@ console_err = Console(stderr=True)
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one clear line to stderr and exit."""
-    console_err.print(f"error: {message}", markup=False, highlight=False)
+    console_err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 
 from .duties import Duty
 from .enisa import Severity
+from .geography import DEPARTEMENTS
 
 TRIAGE_SCHEMA = "vigile.triage/1"
 SMALL_CELL = 10  # breakdown cells with fewer persons are shown as "<10"
+TOP_AREAS = 3  # regions and départements named in the geography summary
+CREDENTIAL_KEYS = ("persons_with_password", "plain_text", "hashed_only")
 
 
 def suppress(n: int) -> int | str:
@@ -54,7 +57,30 @@ class TriageResult:
     notes: tuple[str, ...] = ()
     errors: tuple[str, ...] = field(default_factory=tuple)
 
+    def geography(self) -> dict:
+        """The few figures a notification quotes: how many areas, the main ones (small
+        cells suppressed), how many persons could not be placed."""
+        src = self.departement_sources
+        regions = sorted(self.regions.items(), key=lambda kv: (-kv[1], kv[0]))
+        deps = sorted(self.departements.items(), key=lambda kv: (-kv[1], kv[0]))
+        return {
+            "region_count": len(self.regions),
+            "departement_count": len(self.departements),
+            "persons_located": sum(self.departements.values()),
+            "persons_without_departement": int(src.get("without_departement", 0)),
+            "persons_abroad_or_other": int(src.get("abroad_or_other", 0)),
+            "top_regions": [{"region": r, "persons": suppress(n)} for r, n in regions[:TOP_AREAS]],
+            "top_departements": [
+                {"code": d, "name": DEPARTEMENTS[d][0], "persons": suppress(n)}
+                for d, n in deps[:TOP_AREAS]
+                if d in DEPARTEMENTS
+            ],
+        }
+
     def to_json(self) -> dict:
+        credentials = {k: 0 for k in CREDENTIAL_KEYS} | dict(self.credentials)
+        time_span = {"earliest": None, "latest": None, "rows_with_date": 0, "by_year": {}}
+        time_span |= self.time_span
         return {
             "schema": TRIAGE_SCHEMA,
             "vigile_version": self.vigile_version,
@@ -77,14 +103,15 @@ class TriageResult:
             "age_reference_date": self.age_reference_date,
             "categories": dict(self.categories),
             "health_mentions": dict(self.health_mentions),
-            "credentials": dict(self.credentials),
+            "credentials": credentials,
             "departements": {k: suppress(v) for k, v in self.departements.items()},
             "departement_sources": dict(self.departement_sources),
             "regions": {k: suppress(v) for k, v in self.regions.items()},
             "top_towns": [{"town": t, "persons": n} for t, n in self.top_towns],
+            "geography": self.geography(),
             "establishments": [{"name": e, "persons": suppress(n)} for e, n in self.establishments],
             "prescribers": self.prescribers,
-            "time_span": self.time_span,
+            "time_span": time_span,
             "severity": self.severity.to_json(),
             "duties": {d.id: d.to_json() for d in self.duties},
             "not_found": list(self.not_found),

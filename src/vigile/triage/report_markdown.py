@@ -1,122 +1,154 @@
-"""Markdown report, for pasting into a ticket. Aggregates only; small cells as <10."""
+"""Markdown report, for pasting into a ticket. Aggregates only; small cells as <10.
+
+French by default (what the DPO reads), English with lang="en"."""
 
 from __future__ import annotations
 
 from .geography import departement_name
-from .labels import HEALTH_KIND_LABELS, KEY_LABELS, LEVEL_LABELS, category_label, fmt_int, pct
+from .labels import Words
 from .model import TRIAGE_SCHEMA, TriageResult, suppress
 
 
-def render_markdown(r: TriageResult) -> str:
+def render_markdown(r: TriageResult, lang: str = "fr") -> str:
+    w = Words(lang)
     s = r.severity
     out: list[str] = []
     add = out.append
-    add("# Vigile — triage de fuite / leak triage\n")
+    add(f"# {w.t('title')}\n")
     add(
-        f"**{fmt_int(r.persons)} persons** in {fmt_int(r.rows)} rows · severity "
-        f"**{LEVEL_LABELS[s.level]}** (ENISA {s.score:g}, gravité CNIL *{s.gravite}*) · "
-        f"{fmt_int(r.minors)} minors · {fmt_int(r.over_75)} aged 75+\n"
+        w.t(
+            "lead",
+            persons=w.persons(r.persons),
+            rows=w.rows(r.rows),
+            level=w.level(s.level),
+            score=w.dec(s.score),
+            gravite=w.gravite(s.gravite),
+            minors=w.tn("minors", r.minors),
+            over_75=w.tn("over_75", r.over_75),
+        )
+        + "\n"
     )
-    add("## Preuve / Evidence\n")
-    add("| file | sha256 | bytes | rows |\n|---|---|---:|---:|")
+
+    add(f"## {w.t('h_evidence')}\n")
+    add(f"| {w.t('col_file')} | sha256 | {w.t('col_bytes')} | {w.t('col_rows')} |")
+    add("|---|---|---:|---:|")
     for i in r.inputs:
-        add(f"| `{i.path}` | `{i.sha256}` | {fmt_int(i.size)} | {fmt_int(i.rows)} |")
+        add(f"| `{i.path}` | `{i.sha256}` | {w.n(i.size)} | {w.n(i.rows)} |")
     add(
-        f"\nAnalysed at {r.analysed_at} with vigile {r.vigile_version} (schema `{TRIAGE_SCHEMA}`).\n"
+        "\n"
+        + w.t("analysed", at=w.time(r.analysed_at), version=r.vigile_version, schema=TRIAGE_SCHEMA)
+        + "\n"
     )
 
-    add("## Personnes / Persons\n")
-    add(f"- Person key: {r.person_key['key']}")
+    add(f"## {w.t('h_persons')}\n")
+    add("- " + w.t("person_key", key=w.person_key(r.person_key["key"])))
     cov = r.person_key.get("row_coverage", {})
-    add("- Row coverage: " + ", ".join(f"{KEY_LABELS[k]} {v:.1%}" for k, v in cov.items() if v))
+    items = ", ".join(f"{w.key(k)} {w.share(v)}" for k, v in cov.items() if v)
+    add("- " + w.t("row_coverage", items=items or "—"))
     add(
-        f"- Minors (age < 18 on {r.age_reference_date}): {fmt_int(r.minors)}; aged 75 or more: {fmt_int(r.over_75)}\n"
+        "- "
+        + w.t(
+            "ages",
+            date=w.date(r.age_reference_date),
+            minors=w.tn("minors", r.minors),
+            over_75=w.tn("over_75", r.over_75),
+        )
+        + "\n"
     )
 
-    add("## Données exposées / Exposure by category\n")
-    add("| category | persons exposed | share |\n|---|---:|---:|")
+    add(f"## {w.t('h_categories')}\n")
+    add(f"| {w.t('col_category')} | {w.t('col_persons')} | {w.t('col_share')} |")
+    add("|---|---:|---:|")
     for c, n in r.categories.items():
         if n:
-            add(f"| `{c}` {category_label(c)} | {fmt_int(n)} | {pct(n, r.persons)} |")
-    if r.health_mentions:
-        add("\n**Health mentions** (free text and structured columns):\n")
-        add("| kind | persons |\n|---|---:|")
+            add(f"| `{c}` {w.category(c)} | {w.n(n)} | {w.pct(n, r.persons)} |")
+    if any(r.health_mentions.values()):
+        add("\n" + w.t("health_intro") + "\n")
+        add(f"| {w.t('col_kind')} | {w.t('col_persons')} |\n|---|---:|")
         for k, n in r.health_mentions.items():
             if n:
-                add(f"| {HEALTH_KIND_LABELS.get(k, k)} | {fmt_int(n)} |")
+                add(f"| {w.health_kind(k)} | {w.n(n)} |")
     cr = r.credentials
     if cr.get("persons_with_password"):
         add(
-            f"\n**Credentials**: {fmt_int(cr['persons_with_password'])} persons with a password "
-            f"exposed — {fmt_int(cr['plain_text'])} in plain text, {fmt_int(cr['hashed_only'])} "
-            "hashed only."
+            "\n"
+            + w.t(
+                "credentials",
+                persons=w.persons(cr["persons_with_password"]),
+                plain=w.n(cr.get("plain_text", 0)),
+                hashed=w.n(cr.get("hashed_only", 0)),
+            )
         )
     add("")
 
-    add("## Géographie / Geography\n")
-    add("| région | persons |\n|---|---:|")
+    add(f"## {w.t('h_geography')}\n")
+    add(f"| {w.t('col_region')} | {w.t('col_persons')} |\n|---|---:|")
     for reg, n in r.regions.items():
-        add(f"| {reg} | {fmt_int(suppress(n))} |")
-    add("\n| département | persons |\n|---|---:|")
+        add(f"| {reg} | {w.n(suppress(n))} |")
+    add(f"\n| {w.t('col_departement')} | {w.t('col_persons')} |\n|---|---:|")
     for d, n in sorted(r.departements.items(), key=lambda kv: -kv[1]):
-        add(f"| {d} {departement_name(d)} | {fmt_int(suppress(n))} |")
+        add(f"| {d} {departement_name(d)} | {w.n(suppress(n))} |")
     if r.top_towns:
-        add(
-            "\nTop towns (≥ 10 persons): "
-            + ", ".join(f"{t} ({fmt_int(n)})" for t, n in r.top_towns)
-        )
+        add("\n" + w.t("top_towns", items=", ".join(f"{t} ({w.n(n)})" for t, n in r.top_towns)))
     add("")
 
-    add("## Origine / Origin\n")
+    add(f"## {w.t('h_origin')}\n")
     if r.establishments:
-        add("| establishment | persons |\n|---|---:|")
+        add(f"| {w.t('col_establishment')} | {w.t('col_persons')} |\n|---|---:|")
         for e, n in r.establishments:
-            add(f"| {e} | {fmt_int(suppress(n))} |")
+            add(f"| {e} | {w.n(suppress(n))} |")
     else:
-        add("No establishment column found.")
-    add(f"\nPrescribers: {fmt_int(r.prescribers)} distinct (names not reported).\n")
+        add(w.t("no_establishment"))
+    if r.prescribers is None:
+        add("\n" + w.t("no_prescribers") + "\n")
+    else:
+        add("\n" + w.tn("prescribers", r.prescribers) + "\n")
 
     ts = r.time_span
-    add("## Période / Time span\n")
+    add(f"## {w.t('h_time')}\n")
     if ts.get("earliest"):
-        add(f"From {ts['earliest']} to {ts['latest']}.\n")
-        add("| year | rows | persons |\n|---|---:|---:|")
+        add(w.t("time_range", lo=w.date(ts["earliest"]), hi=w.date(ts["latest"])) + "\n")
+        add(f"| {w.t('col_year')} | {w.t('col_rows')} | {w.t('col_persons')} |")
+        add("|---|---:|---:|")
         for y, v in ts["by_year"].items():
-            add(f"| {y} | {fmt_int(v['rows'])} | {fmt_int(v['persons'])} |")
+            add(f"| {y} | {w.n(v['rows'])} | {w.n(v['persons'])} |")
     else:
-        add("No event date found.")
+        add(w.t("no_event_date"))
     add("")
 
-    add("## Gravité / Severity (ENISA 2013)\n")
+    add(f"## {w.t('h_severity')}\n")
     add(
-        f"SE = DPC × EI + CB = **{s.formula}** → **{LEVEL_LABELS[s.level]}** · gravité CNIL : **{s.gravite}**\n"
-    )
+        w.t("severity_line", formula=s.formula_in(lang), level=w.level(s.level),
+            gravite=w.gravite(s.gravite)) + "\n"
+    )  # fmt: skip
     for f in (s.dpc, s.ei, s.cb):
-        add(f"- **{f.name} = {f.value:g}**")
-        for why in f.reasons:
+        add(f"- **{w.t('factor_' + f.name)} = {w.dec(f.value)}**")
+        for why in f.reasons_in(lang):
             add(f"  - {why}")
-    add("")
+    add("\n" + w.t("bands") + "\n")
 
-    add("## Obligations / Duties\n")
+    add(f"## {w.t('h_duties')}\n")
     for d in r.duties:
+        text = d.text(lang)
         add(
-            f"- **{'DUE' if d.due else 'not due'}** — {d.title}"
-            + (f" ({d.deadline})" if d.due and d.deadline else "")
+            f"- **{w.t('due') if d.due else w.t('not_due')}** — {text.title}"
+            + (" · " + w.t("deadline", d=text.deadline) if d.due and text.deadline else "")
         )
-        for why in d.reasons:
+        for why in text.reasons:
             add(f"  - {why}")
+        if d.due and text.description:
+            add(f"  - {text.description}")
     add("")
 
-    add("## Non trouvé / Not found\n")
-    add(", ".join(f"`{c}`" for c in r.not_found) or "Every category was found.")
+    add(f"## {w.t('h_not_found')}\n")
+    add(", ".join(f"`{c}` {w.category(c)}" for c in r.not_found) or w.t("all_found"))
     missing_kinds = [k for k, n in r.health_mentions.items() if not n]
     if missing_kinds:
         add(
-            "\nHealth mentions not found: "
-            + ", ".join(HEALTH_KIND_LABELS.get(k, k) for k in missing_kinds)
+            "\n" + w.t("health_not_found", items=", ".join(w.health_kind(k) for k in missing_kinds))
         )
     for n in r.notes:
-        add(f"\n> {n}")
+        add(f"\n> {w.note(n)}")
     for e in r.errors:
-        add(f"\n> error: {e}")
+        add(f"\n> {w.t('error', e=e)}")
     return "\n".join(out) + "\n"
