@@ -10,6 +10,12 @@ Every request does the full work: CSRF check, limits, HMAC tag, one indexed
 query, one scrypt verification, and a sealed session cookie on success.
 
     python benchmarks/bench_portal.py [--seconds 10] [--concurrency 16] [--persons 2000]
+
+`--match-requests N` measures instead `vigile portal requests --process`: N pending
+no-code requests (half typed by affected persons, with other case, accents and date
+formats) answered against `--persons` affected persons (one decrypting pass).
+
+    python benchmarks/bench_portal.py --match-requests 2000 --persons 100000
 """
 
 from __future__ import annotations
@@ -190,16 +196,85 @@ def load_wrk(base: str, codes: list[str], seconds: float, concurrency: int, tmp:
     }
 
 
+def bench_match(persons: int, n_requests: int) -> dict:
+    import unicodedata
+
+    from vigile.case import AffectedPerson, contacts, open_store
+    from vigile.portal.requests import process_requests
+
+    shm = Path("/dev/shm")
+    directory = Path(tempfile.mkdtemp(dir=shm if shm.is_dir() else None))
+    url = f"sqlite:///{directory / 'match.db'}"
+    rng = random.Random(3)
+    firsts = ["ÉLODIE", "JEAN-PIERRE", "MARIE CLAIRE", "NOÉ", "ANAÏS", "FRANÇOIS", "CAMILLE"]
+    try:
+        with open_store(url, key=os.urandom(32), actor="bench") as store:
+            iid = store.new_incident("bench", datetime(2021, 2, 14, tzinfo=UTC), "Labo", "dpo")
+            people = [
+                AffectedPerson(
+                    f"M{i:07d}",
+                    1.0,
+                    "nir",
+                    frozenset({"nir", "last_name"}),
+                    {
+                        "last_name": f"LÉVÊQUE-{i}",
+                        "first_name": rng.choice(firsts),
+                        "birth_date": f"19{rng.randrange(30, 99)}-0{rng.randrange(1, 9)}-1{i % 9}",
+                        "postcode": f"{rng.randrange(1000, 95000):05d}",
+                        "address": f"{i} rue de l'Exemple",
+                        "city": "VILLE",
+                    },
+                )
+                for i in range(persons)
+            ]
+            t = time.perf_counter()
+            store.replace_affected(iid, people, 0)
+            load_s = time.perf_counter() - t
+            for k in range(n_requests):
+                if k % 2:
+                    fields = {"last_name": "ABSENT", "first_name": "X", "birth_date": "01/01/1990",
+                              "postcode": "75001"}  # fmt: skip
+                else:
+                    ident = people[rng.randrange(persons)].identity
+                    y, m, d = ident["birth_date"].split("-")
+                    folded = unicodedata.normalize("NFKD", ident["last_name"])
+                    fields = {
+                        "last_name": "".join(c for c in folded if c.isascii()).lower(),
+                        "first_name": ident["first_name"].title(),
+                        "birth_date": f"{d}/{m}/{y}",
+                        "postcode": ident["postcode"],
+                    }
+                contacts.queue_request(store, iid, fields)
+            t = time.perf_counter()
+            run = process_requests(store, iid)
+            seconds = time.perf_counter() - t
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return {
+        "persons": persons,
+        "requests": n_requests,
+        "load_persons_s": round(load_s, 2),
+        "process_s": round(seconds, 2),
+        "requests_per_s": round(n_requests / seconds, 1),
+        "persons_read_per_s": round(run.persons_read / seconds, 1),
+        "outcomes": run.to_json(),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--persons", type=int, default=2000)
     ap.add_argument("--python-client", action="store_true", help="httpx instead of wrk")
+    ap.add_argument("--match-requests", type=int, default=0, help="bench request matching")
     ap.add_argument("--serve", nargs=3, metavar=("URL", "KEY", "PORT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
         run_server(args.serve[0], args.serve[1], int(args.serve[2]))
+        return
+    if args.match_requests:
+        print(json.dumps(bench_match(args.persons, args.match_requests), indent=2))
         return
     from vigile.case import codes as C
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,96 @@ def test_cli_usage_errors_exit_2_and_bare_command_shows_help():
     assert r.returncode == 2 and "Traceback" not in r.stderr and "internal failure" not in r.stderr
     r = run_cli()
     assert r.returncode == 0 and "scan" in r.stdout
+
+
+# -- hostile inputs: every output safe, honest about what was not read -------------------
+
+from read import hostile_corpus as hc  # noqa: E402  (tests/ is on sys.path under pytest)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> dict[str, Path]:
+    return hc.build(tmp_path_factory.mktemp("hostile"))
+
+
+def run_cli_bytes(*args: str | bytes) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vigile", *args], capture_output=True)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
+def test_no_value_or_escape_from_a_name_in_any_output(hostile, fmt):
+    paths = [
+        hostile[k] for k in ("values_in_names", "terminal_escapes_name", "ndjson_keyed_by_nir")
+    ]
+    text = render_scan(scan_path(paths), fmt)
+    values = [hc.nir(i) for i in (1, 6, 7, 8)] + [hc.phone(5), hc.phone(9), hc.nir(0)]
+    assert not [v for v in values if v in text]
+    assert "\x1b" not in text and "\u202e" not in text
+    plain = {
+        "json": lambda t: t.replace("\\\\", "\\"),
+        "markdown": lambda t: re.sub(r"\\(?=[\\`*_\[\]<>|~])", "", t),
+    }.get(fmt, lambda t: t)(text)
+    assert "rapport\\x1b[2J" in plain  # shown, escaped
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
+def test_not_fully_read_is_said_in_every_output(hostile, fmt):
+    result = scan_path([hostile["ods_malformed"], hostile["xlsx_far_cell"]])
+    assert not result.complete and len(result.unread) == 2
+    text = render_scan(result, fmt)
+    assert "No sensitive data found." not in text
+    if fmt == "json":
+        doc = json.loads(text)
+        assert doc["complete"] is False and len(doc["not_fully_read"]) == 2
+    else:
+        assert "Not fully read" in text
+
+
+def test_complete_scan_says_nothing_found(tmp_path):
+    p = tmp_path / "clean.csv"
+    p.write_text("A;B\n1;2\n")
+    result = scan_path(p)
+    assert result.complete and "No sensitive data found." in render_scan(result, "table")
+
+
+def test_exit_codes_for_unread_inputs(hostile, tmp_path):
+    clean = tmp_path / "clean.csv"
+    clean.write_text("A;B\n1;2\n")
+    r = run_cli("scan", str(hostile["ods_malformed"]), str(clean), "-q", "--exit-code")
+    assert r.returncode == 3 and "Not fully read" in r.stdout
+    assert "No sensitive data found." not in r.stdout
+    r = run_cli("scan", str(hostile["ods_malformed"]), str(clean), "-q")
+    assert r.returncode == 0
+    r = run_cli("scan", str(hostile["ods_malformed"]), "-q")
+    assert r.returncode == 2  # nothing at all could be read
+    r = run_cli("scan", str(hostile["sql_unterminated_string"]), "-q", "--exit-code")
+    assert r.returncode == 1  # the NIRs were still found, as text
+    r = run_cli("scan", str(hostile["glob_name"]), "-q", "--exit-code", "-f", "json")
+    assert r.returncode == 1 and json.loads(r.stdout)["files"][0]["rows"] == 50
+
+
+def test_cli_non_utf8_name_gives_valid_utf8_json(hostile):
+    folder = hostile["non_utf8_name"].parent
+    r = run_cli_bytes("scan", str(folder), "-q", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout.decode("utf-8"))  # strict: fails on a raw 0xE9 byte
+    [f] = doc["files"]
+    assert f["path"].endswith("fuite_\\xe9t\\xe9.csv") and f["rows"] == 50
+
+
+def test_cli_terminal_escapes_never_reach_the_terminal(hostile):
+    r = run_cli_bytes("scan", str(hostile["terminal_escapes_name"].parent), "-q")
+    assert b"\x1b" not in r.stdout and b"\x1b" not in r.stderr
+    missing = hostile["terminal_escapes_name"].parent / f"gone_{hc.nir(2)}\x1b[31m.csv"
+    r = run_cli_bytes("scan", str(missing))
+    assert r.returncode == 2 and b"\x1b" not in r.stderr and hc.nir(2).encode() not in r.stderr
+
+
+def test_a_crashing_workbook_does_not_stop_the_scan(hostile):
+    from vigile.read import Limits
+
+    # With the sheet guard off, calamine asks for 512 GiB and aborts its child process.
+    limits = Limits(max_sheet_cells=10**15, worker_memory=1 << 30)
+    result = scan_path([hostile["xlsx_corner_cell"], hostile["glob_name"]], limits=limits)
+    assert any("isolated reader" in r for _p, r in result.unread)
+    assert [t.rows for t in result.tables if t.rows] == [5, 50]

@@ -20,6 +20,6 @@ def counted_values(values: st.SearchStrategy[str], max_count: int = 9):
 
 def distinct_frame(pairs: list[tuple[str, int]]) -> pl.DataFrame:
     return pl.DataFrame(
-        {en.V: [v for v, _ in pairs], en.N: [n for _, n in pairs]},
-        schema={en.V: pl.String, en.N: pl.UInt32},
+        {en.VALUE: [v for v, _ in pairs], en.COUNT: [n for _, n in pairs]},
+        schema={en.VALUE: pl.String, en.COUNT: pl.UInt32},
     )

@@ -1,11 +1,18 @@
-"""Fixtures for the linkage tests; the generator lives in link_pairs.py."""
+"""Fixtures for the linkage tests; the small pairs' generator lives in link_pairs.py."""
 
 from __future__ import annotations
 
 import pytest
-from link_pairs import Pair, make_pair
+from link_pairs import Pair, SynthIncident, make_pair, make_synth_incident
 
 
 @pytest.fixture(scope="session")
 def pair(tmp_path_factory) -> Pair:
     return make_pair(tmp_path_factory.mktemp("link"))
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory) -> SynthIncident:
+    """A vigile.synth lab export and the controller's patient database (with a legal
+    protection column), and each leak person's expected exposure."""
+    return make_synth_incident(tmp_path_factory.mktemp("synth"))

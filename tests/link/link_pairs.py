@@ -152,3 +152,107 @@ def make_pair(
     leak = tmp / "leak.csv"
     pl.DataFrame(leak_rows).write_csv(leak, separator=";")
     return Pair(leak, patients, truth, row_person, strangers)
+
+
+# --- a vigile.synth incident with each person's expected exposure -------------------
+
+GENERATOR_KINDS = (
+    "pregnancy",
+    "hiv",
+    "disability",
+    "chronic_disease",
+    "mental_health",
+    "addiction",
+)
+PROTECTION_COLUMN = "majeur_protege"
+
+
+@dataclass(frozen=True)
+class Expected:
+    categories: frozenset[str]
+    kinds: frozenset[str]  # among GENERATOR_KINDS
+    password: str | None
+    minor: bool
+    protected: bool
+
+
+@dataclass(frozen=True)
+class SynthIncident:
+    leak: Path
+    patients: Path
+    rows: int
+    reference_date: object  # datetime.date: ages are counted at it
+    expected: dict[str, Expected]  # patient_id -> what that person's own rows expose
+
+
+def make_synth_incident(tmp: Path, rows: int = 3000, size: int = 8000, seed: int = 5):
+    """A lab export and a patient database from vigile.synth; the database gets a
+    legal-protection column. The expectation is computed from the generator's own truth
+    (values written, comment templates, hidden row -> person), never by vigile."""
+    import datetime as dt
+
+    from vigile.synth import ExportSpec, PatientDbSpec, generate_lab_export, generate_patient_db
+    from vigile.synth.clinical import COMMENT_TEMPLATES
+
+    leak = tmp / "export.csv"
+    truth = generate_lab_export(ExportSpec(rows=rows, seed=seed, fields="full"), leak)
+    raw_db = tmp / "patients_raw.csv"
+    generate_patient_db(PatientDbSpec(size=size, seed=seed), truth, raw_db)
+    db = pl.read_csv(raw_db, separator=";", infer_schema=False)
+    # About one patient in eight under a protection measure; the rest say NON or nothing.
+    digit = db.get_column("patient_id").str.slice(-1).cast(pl.Int32)
+    db = db.with_columns(
+        pl.when(digit == 3)
+        .then(pl.lit("OUI"))
+        .when(digit % 2 == 0)
+        .then(pl.lit("NON"))
+        .otherwise(None)
+        .alias(PROTECTION_COLUMN)
+    )
+    patients = tmp / "patients.csv"
+    db.write_csv(patients, separator=";")
+    protected = set(db.filter(pl.col(PROTECTION_COLUMN) == "OUI").get_column("patient_id"))
+
+    row_truth = truth.row_persons().sort("row")
+    values = pl.read_csv(leak, separator=";", infer_schema=False)
+    person = row_truth.get_column("person").to_numpy()
+    cats: dict[int, set[str]] = {}
+    kinds: dict[int, set[str]] = {}
+
+    def mark(target: dict, rows_mask: np.ndarray, items) -> None:
+        for p in np.unique(person[rows_mask]):
+            target.setdefault(int(p), set()).update(items)
+
+    for header, cat in truth.columns.items():
+        if cat is not None:
+            mark(cats, values.get_column(header).is_not_null().to_numpy(), [cat])
+    tpl = row_truth.get_column("comment_template").to_numpy()
+    for i, t in enumerate(COMMENT_TEMPLATES):
+        mark(cats, tpl == i, t.categories)
+        if t.kind in GENERATOR_KINDS:
+            mark(kinds, tpl == i, [t.kind])
+    clinical = row_truth.get_column("clinical_kind").fill_null("").to_numpy()
+    for k in set(clinical) - {""}:
+        mark(cats, clinical == k, ["medication" if k == "treatment" else "health_condition"])
+        if k in GENERATOR_KINDS:
+            mark(kinds, clinical == k, [k])
+    mark(
+        kinds, (values.get_column("GROSSESSE") == "OUI").fill_null(False).to_numpy(), ["pregnancy"]
+    )
+    shown = set(np.unique(person[values.get_column("MDP").is_not_null().to_numpy()]).tolist())
+
+    hidden = truth.persons_frame()
+    pw_kind = hidden.get_column("pw_kind").to_list()
+    ages = hidden.get_column("age").to_list()
+    links = pl.read_parquet(f"{raw_db}.links.parquet")
+    expected = {}
+    for p, pid in links.select("leak_person", "patient_id").iter_rows():
+        expected[pid] = Expected(
+            categories=frozenset(cats.get(p, ())),
+            kinds=frozenset(kinds.get(p, ())),
+            password=None if p not in shown else "plain" if pw_kind[p] == "plain" else "hashed",
+            minor=ages[p] < 18,
+            protected=pid in protected,
+        )
+    ref = dt.date.fromisoformat(truth.age_reference_date)
+    return SynthIncident(leak, patients, truth.rows, ref, expected)

@@ -69,7 +69,11 @@ def persons(n: int, seed: int = 5, email_share: float = 0.3) -> list[AffectedPer
     return out
 
 
-def make_case(url: str, key: bytes, n: int, **kw) -> int:
+PORTAL = "https://verification.labo-exemple.test"
+REFUSED = "patient9@exemple.test"  # a fixture person who chose e-mail; the SMTP sink refuses it
+
+
+def make_case(url: str, key: bytes, n: int, portal_url: str | None = PORTAL, **kw) -> int:
     with open_store(url, key=key) as store:
         iid = store.new_incident(
             "fuite-2021",
@@ -77,6 +81,8 @@ def make_case(url: str, key: bytes, n: int, **kw) -> int:
             controller="Laboratoire Exemple de Bretagne",
             dpo_contact="dpo@labo-exemple.test, 02 99 12 34 56",
         )
+        if portal_url:
+            store.update_settings(iid, portal_url=portal_url)
         store.replace_affected(iid, persons(n, **kw), unmatched_leak_persons=0)
     return iid
 
@@ -91,3 +97,45 @@ def env_with_key(key: bytes) -> dict:
     import os
 
     return {**os.environ, "VIGILE_KEY": base64.b64encode(key).decode()}
+
+
+def check_letters(store, iid: int, out, requests: dict[int, str] | None = None) -> None:
+    """The final state of a letters run, asserted: one letter per person (plus one per
+    request), a manifest without duplicates matching the PDFs, every printed code valid."""
+    import csv
+    import re
+    from collections import Counter
+
+    from pypdf import PdfReader
+
+    from vigile.case import LETTER
+    from vigile.case.codes import find_person
+    from vigile.notify import reference
+
+    requests = requests or {}
+    code_re = re.compile(r"code personnel(?: de [^:]+)? : ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})")
+    persons = {store.person_ref(p.patient_id) for p in store.affected(iid)}
+    log = store.notification_entries(iid, LETTER)
+    rendered = [(ref, d) for ref, state, d in log if state == "rendered"]
+    first = Counter(ref for ref, d in rendered if "request" not in d)
+    by_request = Counter(d["request"] for _, d in rendered if "request" in d)
+    assert by_request == Counter(set(requests))
+    assert set(first) | set(requests.values()) == persons and set(first.values()) == {1}
+    with open(out / "manifest.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(rendered)
+    assert len({(r["reference"], r["request"]) for r in rows}) == len(rows)  # no duplicate
+    by_batch = Counter(r["file"] for r in rows)
+    assert sorted(p.name for p in out.glob("letters-*.pdf")) == sorted(by_batch)
+    assert not list(out.glob("*.tmp")) and not (out / ".letter-bodies").exists()
+    owner = {reference(iid, ref): ref for ref in persons}
+    pages = {}
+    for name in by_batch:
+        reader = PdfReader(out / name)
+        assert len(reader.pages) == by_batch[name]
+        pages[name] = [" ".join(p.extract_text().split()) for p in reader.pages]
+    for r in rows:
+        text = pages[r["file"]][int(r["page"]) - 1]
+        assert r["reference"] in text
+        code = code_re.search(text).group(1)
+        assert find_person(store, iid, code) == owner[r["reference"]]

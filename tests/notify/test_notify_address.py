@@ -76,8 +76,11 @@ def test_too_many_lines_is_refused():
     extra=st.one_of(st.just(""), words),
     postcode=st.one_of(st.from_regex(r"[0-9]{5}", fullmatch=True), st.text(max_size=6)),
     town=words.filter(lambda s: postal_text(s)),
+    representatives=st.booleans(),
 )
-def test_blocks_always_follow_the_standard(first, last, street, extra, postcode, town):
+def test_blocks_always_follow_the_standard(
+    first, last, street, extra, postcode, town, representatives
+):
     ident = {
         "first_name": first,
         "last_name": last,
@@ -86,11 +89,39 @@ def test_blocks_always_follow_the_standard(first, last, street, extra, postcode,
         "city": town,
     }
     try:
-        block = address_block(ident)
+        block = address_block(ident, representatives)
     except AddressError:
         return  # refused, never printed out of standard
+    assert block.lines[0].startswith("AUX REPRESENTANTS LEGAUX DE") == representatives
     assert 2 <= len(block.lines) <= MAX_LINES
     assert all(0 < len(line) <= MAX_CHARS for line in block.lines)
     assert all(ALLOWED.match(line) for line in block.lines)
     assert LAST_LINE.match(block.lines[-1])
     assert block.lines[-1].startswith(postcode + " ")
+
+
+def test_representatives_of_a_minor_on_one_line_when_it_fits():
+    ident = {"first_name": "Léa", "last_name": "Roux", "address": "1 rue A",
+             "postcode": "35000", "city": "Rennes"}  # fmt: skip
+    block = address_block(ident, representatives=True)
+    assert block.lines == ("AUX REPRESENTANTS LEGAUX DE LEA ROUX", "1 RUE A", "35000 RENNES")
+
+
+def test_representatives_then_the_name_on_line_two():
+    ident = {"first_name": "Jean-Pierre", "last_name": "Le Gall", "address": "1 rue A",
+             "postcode": "35000", "city": "Rennes"}  # fmt: skip
+    block = address_block(ident, representatives=True)
+    assert block.lines[:2] == ("AUX REPRESENTANTS LEGAUX DE", "JEAN PIERRE LE GALL")
+
+
+def test_representatives_with_a_full_block_use_the_initial():
+    ident = {
+        "first_name": "Yann",
+        "last_name": "Martin",
+        "address": "\n".join(f"ligne {i}" for i in range(4)),
+        "postcode": "35000",
+        "city": "Rennes",
+    }
+    block = address_block(ident, representatives=True)
+    assert len(block.lines) == MAX_LINES
+    assert block.lines[0] == "AUX REPRESENTANTS LEGAUX DE Y MARTIN"

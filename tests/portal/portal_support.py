@@ -43,8 +43,14 @@ def fake_person(i: int) -> AffectedPerson:
 
 
 def build_case(directory, persons: int = 30, with_codes: int = 20) -> Case:
+    return build_case_of(directory, [fake_person(i) for i in range(persons)], with_codes)
+
+
+def build_case_of(directory, people: list[AffectedPerson], with_codes: int | None = None) -> Case:
+    """A case holding exactly `people`; codes for the first `with_codes` (default: all)."""
     url = f"sqlite:///{directory / 'case.db'}"
     key = os.urandom(32)
+    with_codes = len(people) if with_codes is None else with_codes
     store = open_store(url, key=key, actor="test")
     try:
         iid = store.new_incident(
@@ -53,7 +59,6 @@ def build_case(directory, persons: int = 30, with_codes: int = 20) -> Case:
             controller="Laboratoire Exemple",
             dpo_contact="dpo@labo.example",
         )
-        people = [fake_person(i) for i in range(persons)]
         store.replace_affected(iid, people, unmatched_leak_persons=0)
         refs = {p.patient_id: store.person_ref(p.patient_id) for p in people}
         issued = issue_codes(store, iid, [refs[p.patient_id] for p in people[:with_codes]])
@@ -70,6 +75,44 @@ def make_portal(case: Case, **config):
     store = open_store(case.url, key=case.key, actor="portal")
     portal = Portal(store, case.incident_id, PortalConfig(**config))
     return create_app(portal), portal, store
+
+
+def write_key_file(case: Case, directory) -> str:
+    """The case's key in a 0600 file, as `vigile case new` writes it."""
+    import base64
+
+    path = directory / "case.key"
+    path.write_bytes(base64.b64encode(case.key) + b"\n")
+    path.chmod(0o600)
+    return str(path)
+
+
+def list_items(html: str, css_class: str) -> list[str]:
+    """The text of each <li> of the <ul class=css_class> of a page (entities decoded)."""
+    from html.parser import HTMLParser
+
+    class Items(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.depth, self.items, self.inside = 0, [], False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "ul" and (dict(attrs).get("class") or "").split() == [css_class]:
+                self.inside = True
+            elif tag == "li" and self.inside:
+                self.items.append("")
+
+        def handle_endtag(self, tag):
+            if tag == "ul":
+                self.inside = False
+
+        def handle_data(self, data):
+            if self.inside and self.items:
+                self.items[-1] += data
+
+    parser = Items()
+    parser.feed(html)
+    return [item.strip() for item in parser.items]
 
 
 def csrf_of(html: str) -> str:

@@ -59,3 +59,17 @@ def test_the_numbers_make_success_implausible():
     assert global_year * p_success_per_guess < 1e-12
     # ...and still below one in a million if the ceiling were absent, at 500 guesses/s.
     assert 500 * 3600 * HOURS_PER_YEAR * p_success_per_guess < 1e-6
+
+
+def test_an_ipv6_network_is_locked_out_as_one_client(case):
+    """A /64 hands out addresses at will: changing the last 64 bits does not reset the count."""
+    app, portal, store = make_portal(case)
+    statuses = []
+    for i in range(portal.config.max_code_failures + 2):
+        with TestClient(app, client=(f"2001:db8:77:1::{i + 1:x}", 40000)) as c:
+            statuses.append(_guess(c, C.generate_code()))
+    n = portal.config.max_code_failures
+    assert statuses[:n] == [400] * n and set(statuses[n:]) == {429}
+    with TestClient(app, client=("2001:db8:77:2::1", 40000)) as other_network:
+        assert _guess(other_network, next(iter(case.codes.values()))) == 303
+    store.close()

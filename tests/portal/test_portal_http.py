@@ -11,9 +11,10 @@ from fastapi.testclient import TestClient
 from portal_support import csrf_of, make_portal
 from sqlalchemy import func, select
 
+from vigile.case import contacts
 from vigile.case.codes import generate_code
 from vigile.case.schema import audit_log, portal_contacts
-from vigile.portal import attestation, casedata
+from vigile.portal import attestation
 
 
 @pytest.fixture
@@ -118,7 +119,7 @@ def test_email_optin_is_stored_sealed(served, case):
         "/mon-dossier/courriel", data={"email": "camille@example.org", "csrf": csrf_of(page.text)}
     )
     assert ok.status_code == 200 and "Enregistré" in ok.text
-    assert casedata.email_optin(store, case.incident_id, case.refs[pid]) == "camille@example.org"
+    assert contacts.email_optin(store, case.incident_id, case.refs[pid]) == "camille@example.org"
     with store.engine.connect() as conn:
         assert b"camille@example.org" not in b"".join(
             r[0] for r in conn.execute(select(portal_contacts.c.sealed))
@@ -138,7 +139,7 @@ def test_no_code_request_is_queued_and_answers_nothing(served, case):
     client, _, store = served
     form = client.get("/sans-code")
     assert '<label for="birth_date">' in form.text
-    before = len(casedata.pending_requests(store, case.incident_id))
+    before = len(contacts.list_requests(store, case.incident_id))
     known = {
         "last_name": "TESTNOM3",
         "first_name": "CAMILLE",
@@ -157,9 +158,9 @@ def test_no_code_request_is_queued_and_answers_nothing(served, case):
         assert r.status_code == 200
         pages.append(r.text)
     assert pages[0] == pages[1]
-    queued = casedata.pending_requests(store, case.incident_id)
+    queued = contacts.list_requests(store, case.incident_id)
     assert len(queued) == before + 2
-    assert queued[-1][1]["last_name"] == "INCONNU"
+    assert queued[-1].fields["last_name"] == "INCONNU"
 
 
 def test_request_log_has_no_personal_data(served, case, caplog):
@@ -182,3 +183,26 @@ def test_expired_session_goes_back_home(case):
         _enter(client, next(iter(case.codes.values())))
         assert client.get("/mon-dossier", follow_redirects=False).status_code == 303
     store.close()
+
+
+def test_concurrent_page_views_never_fail(case):
+    """Regression: on SQLite two audited page views at once could take the same audit
+    sequence number, and the later one failed with a 500; it is now retried."""
+    import threading
+
+    app, _, store = make_portal(case, client_requests_per_minute=10**6)
+    codes = list(case.codes.values())[:4]
+    statuses: list[int] = []
+
+    def visitor(code: str) -> None:
+        with TestClient(app) as client:
+            _enter(client, code)
+            statuses.extend(client.get("/mon-dossier").status_code for _ in range(25))
+
+    threads = [threading.Thread(target=visitor, args=(c,)) for c in codes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store.close()
+    assert statuses == [200] * 100

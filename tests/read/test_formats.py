@@ -119,7 +119,9 @@ def test_ndjson_batches(tmp_path):
     p.write_text("\n".join(json.dumps({"a": i, "b": {"c": str(i)}}) for i in range(5)) + "\n{bad\n")
     out = read_all(p, Limits(batch_rows=2))
     (df,) = out.tables.values()
-    assert df.columns == ["a", "b.c"] and df["b.c"].to_list() == ["0", "1", "2", "3", "4"]
+    assert df.columns == ["a", "b.c", "(not JSON)"]
+    assert df["b.c"].to_list() == ["0", "1", "2", "3", "4", None]
+    assert df["(not JSON)"].to_list() == [None] * 5 + ["{bad"]  # kept, read as text
     assert any("not valid JSON" in w for w in out.objects[str(p)].warnings)
 
 

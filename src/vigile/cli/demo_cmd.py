@@ -1,50 +1,43 @@
-"""`vigile demo`: generate a synthetic leak, scan it, show what vigile sees."""
+"""`vigile demo`: a whole synthetic incident, from the leaked file to the last letter."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
 
-from ..scan import render_scan, scan_path
-from .app import app, console
+from .app import app, console, fail
 
 
 @app.command()
 def demo(
     workdir: Path = typer.Option(
-        Path("vigile-demo"), help="Folder for the synthetic export and reports."
+        Path("vigile-demo"), help="Folder for the synthetic files, the case and its outputs."
     ),
-    rows: int = typer.Option(10_000, min=100, help="Rows in the synthetic export."),
+    rows: int = typer.Option(10_000, min=500, help="Rows in the synthetic leak."),
     seed: int = typer.Option(2021, help="Random seed."),
 ) -> None:
-    """Generate a realistic (synthetic) lab export like the 2021 leak, scan it, print the summary."""
-    from ..synth import ExportSpec, generate_lab_export
+    """Run a whole incident on synthetic data: a leaked lab export like 2021's and a patient
+    database, then triage, case, link, CNIL draft, letters, portal, requests and e-mails (to
+    a local SMTP sink), each step checked against the generator's ground truth."""
+    from rich.table import Table
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    export = workdir / "lab_export.csv"
-    with console.status("generating a synthetic lab export…"):
-        truth = generate_lab_export(
-            ExportSpec(rows=rows, seed=seed, encoding="cp1252", separator=";", fields="full"),
-            export,
-        )
-    console.print(
-        f"synthetic export: {export} ({truth.rows:,} rows, {truth.persons:,} persons, cp1252)"
-    )
-    result = scan_path([export])
-    sys.stdout.write(render_scan(result, "table"))
-    (workdir / "scan.json").write_text(render_scan(result, "json"), encoding="utf-8")
+    from ..demo import run_incident
+    from ..demo.incident import CommandFailed
 
-    # Compare with the generator's ground truth: the demo shows its own accuracy.
-    expected = json.loads(Path(f"{export}.truth.json").read_text(encoding="utf-8"))["columns"]
-    found = {c.name: c.category for t in result.tables for c in t.columns}
-    wrong = sorted(n for n, cat in expected.items() if found.get(n) != cat)
-    console.print(
-        f"ground truth: {len(expected) - len(wrong)}/{len(expected)} columns classified as expected"
-        + (f"; differing: {', '.join(wrong)}" if wrong else "")
-    )
-    console.print(f"JSON report: {workdir / 'scan.json'}")
-    if wrong:
+    try:
+        result = run_incident(workdir, rows=rows, seed=seed, console=console)
+    except CommandFailed as e:
+        fail(str(e))
+    table = Table(title="vigile demo — checks against the ground truth", title_justify="left")
+    table.add_column("step")
+    table.add_column("check")
+    table.add_column("")
+    for c in result.checks:
+        table.add_row(c.step, c.detail, "[green]ok[/]" if c.ok else "[red]FAILED[/]")
+    console.print(table)
+    times = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
+    console.print(f"times: {times}", highlight=False)
+    console.print(f"everything is in {result.workdir}", highlight=False, markup=False)
+    if not result.ok:
         raise typer.Exit(1)

@@ -1,14 +1,15 @@
-"""`vigile notify`: the CNIL notification draft, the letters and the e-mails."""
+"""`vigile notify`: the letters, the e-mails, and what happened to them after."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 
-from ..case import CaseError, open_store
-from ..case.keys import ENV_KEY_FILE
-from .app import app, console, fail
+from ..case import CaseError
+from .app import app, console, console_err, fail
+from .common import DB_OPTION, INCIDENT_OPTION, KEY_FILE_OPTION, find_incident, open_case
 
 notify_app = typer.Typer(
     help="Notify: the CNIL notification draft, a letter per affected person, e-mails.",
@@ -16,13 +17,8 @@ notify_app = typer.Typer(
 )
 app.add_typer(notify_app, name="notify")
 
-DB_OPTION = typer.Option(
-    None, "--db", envvar="VIGILE_DB", help="Store URL (default: ./vigile-case.db)."
-)
-KEY_FILE_OPTION = typer.Option(
-    None, "--key-file", envvar=ENV_KEY_FILE, help="File holding the store key."
-)
-INCIDENT_OPTION = typer.Option(None, "--incident", help="Incident name (default: the latest).")
+__all__ = ["DB_OPTION", "INCIDENT_OPTION", "KEY_FILE_OPTION", "_open", "notify_app"]
+
 PHONE_OPTION = typer.Option(
     None, "--phone", help="Number to call to verify a letter (default: found in the DPO contact)."
 )
@@ -30,24 +26,51 @@ SENDER_OPTION = typer.Option(
     [], "--sender-line", help="A line of the controller's postal address (repeat)."
 )
 PLACE_OPTION = typer.Option(None, "--place", help="Town printed before the date.")
+MEASURES_OPTION = typer.Option(
+    None,
+    "--measures",
+    help="What you did about the breach, in French, added to the letters' measures "
+    "paragraph (the CNIL sentence comes from the recorded submissions).",
+)
+PROGRESS_OPTION = typer.Option(
+    False, "--progress", help="Show the progress bar even when stderr is not a terminal."
+)
+QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="No progress bar.")
 
 
-def _open(db: str | None, key_file: Path | None):
-    try:
-        return open_store(db, key_file=key_file, create=False)
-    except CaseError as e:
-        fail(str(e))
+def _open(db: str | None, key_file: Path | None, need_key: bool = True):
+    """The case store, with the key found the way every command finds it."""
+    return open_case(db, key_file, need_key=need_key)
 
 
-def _sender(store, iid, phone, sender_lines, place):
+def _sender(incident, phone, sender_lines, place, measures=None):
     from ..notify import SenderError, sender_for
 
     try:
         return sender_for(
-            store.incident_by_id(iid), phone=phone, sender_lines=tuple(sender_lines), place=place
+            incident,
+            phone=phone,
+            sender_lines=tuple(sender_lines),
+            place=place,
+            measures=measures,
         )
     except SenderError as e:
         fail(str(e))
+
+
+def _show_progress(progress: bool, quiet: bool) -> bool:
+    return not quiet and (progress or sys.stderr.isatty())
+
+
+def _cnil_note(store, iid: int, what: str) -> None:
+    if not store.cnil_submissions(iid):
+        console_err.print(
+            f"note: no CNIL submission is recorded for this case, so the {what} say the "
+            "CNIL will be notified; record the submission first to have them say when it was",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @notify_app.command("letters")
@@ -60,23 +83,41 @@ def letters(
     phone: str | None = PHONE_OPTION,
     sender_line: list[str] = SENDER_OPTION,
     place: str | None = PLACE_OPTION,
+    measures: str | None = MEASURES_OPTION,
+    progress: bool = PROGRESS_OPTION,
+    quiet: bool = QUIET_OPTION,
 ) -> None:
-    """Render the letters not rendered yet (resumable), in print-ready PDF batches."""
-    from ..notify import RenderError, render_letters
+    """Render the letters not rendered yet (resumable, one run at a time), in print-ready
+    PDF batches, then the reprints that answer no-code requests."""
+    from ..notify import OutputFolderError, RenderError, render_letters
+    from .progress import count_progress
 
     with _open(db, key_file) as store:
+        inc = find_incident(store, incident)
+        snd = _sender(inc, phone, sender_line, place, measures)
         try:
-            iid = store.incident(incident).id
-            snd = _sender(store, iid, phone, sender_line, place)
-            run = render_letters(store, iid, out, snd, batch_size=batch_size)
-        except (CaseError, RenderError) as e:
+            with count_progress(
+                "letters", None, _show_progress(progress, quiet), unit="letters"
+            ) as advance:
+                run = render_letters(
+                    store,
+                    inc.id,
+                    out,
+                    snd,
+                    batch_size=batch_size,
+                    progress=lambda done, total: advance(done, total),
+                )
+        except (CaseError, RenderError, OutputFolderError) as e:
             fail(str(e))
-            return
+        if run.rendered:
+            _cnil_note(store, inc.id, "letters")
     console.print(
         f"{run.rendered} letters rendered in {len(run.batches)} batches "
-        f"({run.already} already rendered, {run.undeliverable} without a usable address: "
-        f"see undeliverable.csv); manifest: {out / 'manifest.csv'}",
+        f"({run.reprints} reprints answering requests; {run.already} persons already had "
+        f"theirs; {run.undeliverable} without a usable address: see undeliverable.csv); "
+        f"manifest: {out / 'manifest.csv'}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -94,19 +135,16 @@ def mark(
 
     if not batch and not ref:
         fail("give --batch or --ref")
-    with _open(db, None) as store:
+    if channel not in ("letter", "email"):
+        fail("--channel takes letter or email")
+    with _open(db, None, need_key=False) as store:
+        inc = find_incident(store, incident)
         try:
             n = mark_letters(
-                store,
-                store.incident(incident).id,
-                state,
-                batches=set(batch),
-                references=set(ref),
-                channel=channel,
+                store, inc.id, state, batches=set(batch), references=set(ref), channel=channel
             )
         except (CaseError, ValueError) as e:
             fail(str(e))
-            return
     console.print(f"{n} {channel}s marked {state}")
 
 
@@ -120,29 +158,47 @@ def email(
         None, "--from", help="Sender address (default: the e-mail of the DPO contact)."
     ),
     phone: str | None = PHONE_OPTION,
+    measures: str | None = MEASURES_OPTION,
+    progress: bool = PROGRESS_OPTION,
+    quiet: bool = QUIET_OPTION,
 ) -> None:
-    """E-mail persons who chose that channel and were not e-mailed yet (resumable)."""
+    """E-mail persons who opted in on the portal or chose e-mail and were not e-mailed yet,
+    and answer no-code requests by e-mail (resumable, one run at a time)."""
     import smtplib
 
     from ..notify import RenderError, send_emails
     from ..notify.email import SmtpUrlError
     from ..notify.sender import email_in
+    from .progress import count_progress
 
     with _open(db, key_file) as store:
+        inc = find_incident(store, incident)
+        snd = _sender(inc, phone, [], None, measures)
+        sender_addr = from_addr or email_in(snd.dpo_contact)
+        if not sender_addr:
+            fail("no sender address: pass --from or put an e-mail in the DPO contact")
         try:
-            iid = store.incident(incident).id
-            snd = _sender(store, iid, phone, [], None)
-            sender_addr = from_addr or email_in(snd.dpo_contact)
-            if not sender_addr:
-                fail("no sender address: pass --from or put an e-mail in the DPO contact")
-            run = send_emails(store, iid, smtp, snd, sender_addr)
+            with count_progress(
+                "e-mails", None, _show_progress(progress, quiet), unit="e-mails"
+            ) as advance:
+                run = send_emails(
+                    store,
+                    inc.id,
+                    smtp,
+                    snd,
+                    sender_addr,
+                    progress=lambda done, total: advance(done, total),
+                )
         except (CaseError, RenderError, SmtpUrlError) as e:
             fail(str(e))
-            return
         except (OSError, smtplib.SMTPException) as e:
             fail(f"SMTP failure ({type(e).__name__}); rerun to resume")
-            return
+        if run.sent:
+            _cnil_note(store, inc.id, "e-mails")
     console.print(
-        f"{run.sent} e-mails sent, {run.bounced} refused, {run.already} already done, "
-        f"{run.not_chosen} persons with an address but no recorded e-mail choice"
+        f"{run.sent} e-mails sent ({run.requests} answering requests), {run.bounced} refused, "
+        f"{run.deferred} deferred by the server (rerun later), {run.already} persons already "
+        f"e-mailed, {run.not_chosen} persons with an address but no recorded e-mail choice",
+        highlight=False,
+        soft_wrap=True,
     )

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vigile.detect.extract import EMAIL_REGEX, FR_PHONE_REGEX, HASH_REGEX
+from vigile.detect.ids.login import LOGIN_REGEX
+from vigile.detect.lexicons.loading import load_terms
 
 Gate = Literal["digits", "alpha", "at", "any"]
 Method = Literal["regex", "date", "lexicon", "names", "header"]
@@ -44,9 +46,12 @@ class Detector:
 
 
 NIR_PATTERN = (
-    r"^[12378][\s.]?\d{2}[\s.]?\d{2}[\s.]?(?:\d{2}|2[ABab])[\s.]?\d{3}[\s.]?\d{3}[\s.]?\d{2}$"
+    r"^[12378][\s.\-]?\d{2}[\s.\-]?\d{2}[\s.\-]?(?:\d{2}|2[ABab])[\s.\-]?\d{3}[\s.\-]?\d{3}"
+    r"[\s.\-]?\d{2}$"
 )
-NIR_BODY_PATTERN = r"^[12378][\s.]?\d{2}[\s.]?\d{2}[\s.]?(?:\d{2}|2[ABab])[\s.]?\d{3}[\s.]?\d{3}$"
+NIR_BODY_PATTERN = (
+    r"^[12378][\s.\-]?\d{2}[\s.\-]?\d{2}[\s.\-]?(?:\d{2}|2[ABab])[\s.\-]?\d{3}[\s.\-]?\d{3}$"
+)
 NIR_KEY_PATTERN = r"^\d{1,2}$"
 INTL_PHONE_PATTERN = r"^(?:\+|00)(?:[1-246-9]|3[0-24-9])[\d\s.\-()]{6,18}$"
 IBAN_PATTERN = r"^(?i:[a-z]{2}\d{2}(?:\s?[a-z0-9]){11,30})$"
@@ -62,7 +67,13 @@ POSTCODE_PATTERN = r"^\d{5}$"
 RPPS_PATTERN = r"^1\d{10}$"
 FINESS_PATTERN = r"^(?:\d{2}|2[AB])\d{7}$"
 SIRET_PATTERN = r"^\d{3}\s?\d{3}\s?\d{3}\s?\d{5}$"
-LOGIN_SHAPE_PATTERN = r"^(?:[a-zA-Z]+[._\-][a-zA-Z]+\d{0,4}|[a-z]{1,2}[a-z]{3,}\d{0,4})$"
+
+
+def _merged(hints: tuple[str, ...], lexicon: str) -> tuple[str, ...]:
+    """Hints plus the header words of a lexicon file (apostrophes read as spaces, as
+    headers are tokenised), without repeats."""
+    words = (w.replace("'", " ") for w in load_terms(lexicon))
+    return tuple(dict.fromkeys((*hints, *words)))
 
 
 DETECTORS: tuple[Detector, ...] = (
@@ -198,17 +209,19 @@ DETECTORS: tuple[Detector, ...] = (
                       "finess geo", "finess ej"),
     ),
     Detector(
-        "login", "login", method="regex", patterns=(LOGIN_SHAPE_PATTERN,), gate="alpha",
+        "login", "login", method="regex", patterns=(LOGIN_REGEX,), gate="alpha",
         max_len=80, min_share=0.9,
-        header_hints=("login", "identifiant", "user", "utilisateur", "username", "user name",
-                      "compte", "id web", "identifiant web", "id connexion", "id serveur",
-                      "user id", "userid", "account"),
+        header_hints=_merged(("login", "identifiant", "user", "utilisateur", "username",
+                              "user name", "compte", "id web", "identifiant web",
+                              "id connexion", "id serveur", "user id", "userid", "account"),
+                             "credential_login"),
     ),
     Detector(
         "password_hash", "password", patterns=(HASH_REGEX,), min_len=13, max_len=200,
         min_share=0.8,
-        header_hints=("mdp", "mot de passe", "password", "pwd", "pass", "passwd", "pin",
-                      "hash", "code secret", "secret", "mot passe"),
+        header_hints=_merged(("mdp", "mot de passe", "password", "pwd", "pass", "passwd", "pin",
+                              "hash", "code secret", "secret", "mot passe"),
+                             "credential_password"),
     ),
     Detector(
         "ip_address", "ip_address", patterns=(IPV4_PATTERN, IPV6_PATTERN), min_len=3, max_len=45,

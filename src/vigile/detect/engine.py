@@ -32,6 +32,8 @@ from vigile.detect.detectors import (
     PHENOTYPE_PATTERN,
 )
 from vigile.detect.extract import date_from_text, date_text, nir_key_valid
+from vigile.detect.ids import login
+from vigile.detect.ids import password as pw
 from vigile.detect.lexicons import chars_beyond_ascii, fold_expr
 from vigile.detect.text import (
     NIR_IN_TEXT,
@@ -42,7 +44,7 @@ from vigile.detect.text import (
     text_other_exprs,
 )
 
-V, N = "v", "n"  # distinct value (stripped) and its count
+VALUE, COUNT = "value", "count"  # a distinct value (stripped) and its count of cells
 NUMERIC_LIKE = r"^[\d(+][\d\s.\-/+():]*$"
 DATE_SHAPE = r"^(?:\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}|\d{8})(?:[ T]\d{1,2}[:h]\d{2}\S*)?$"
 SEX_CODES = {
@@ -83,13 +85,15 @@ def distinct_counts(df: pl.DataFrame, unique: frozenset[str] = frozenset()) -> l
     1, so every weighted share stays exact (a repeated value is simply several rows)."""
     raw = pl.collect_all(
         [
-            df.lazy().select(pl.col(c).alias(V), pl.lit(1, pl.UInt32).alias(N)).drop_nulls(V)
+            df.lazy()
+            .select(pl.col(c).alias(VALUE), pl.lit(1, pl.UInt32).alias(COUNT))
+            .drop_nulls(VALUE)
             if c in unique
-            else df.lazy().group_by(pl.col(c).alias(V)).len(name=N).drop_nulls(V)
+            else df.lazy().group_by(pl.col(c).alias(VALUE)).len(name=COUNT).drop_nulls(VALUE)
             for c in df.columns
         ]
     )
-    padded = pl.collect_all([d.lazy().select(_padded(pl.col(V)).any()) for d in raw])
+    padded = pl.collect_all([d.lazy().select(_padded(pl.col(VALUE)).any()) for d in raw])
     redo = [i for i, p in enumerate(padded) if p.item()]
     fixed = pl.collect_all([_stripped(raw[i], df.columns[i] not in unique) for i in redo])
     for i, d in zip(redo, fixed, strict=True):
@@ -98,8 +102,12 @@ def distinct_counts(df: pl.DataFrame, unique: frozenset[str] = frozenset()) -> l
 
 
 def _stripped(d: pl.DataFrame, regroup: bool) -> pl.LazyFrame:
-    lf = d.lazy().with_columns(pl.col(V).str.strip_chars()).filter(pl.col(V).str.len_bytes() > 0)
-    return lf.group_by(V).agg(pl.col(N).sum()) if regroup else lf
+    lf = (
+        d.lazy()
+        .with_columns(pl.col(VALUE).str.strip_chars())
+        .filter(pl.col(VALUE).str.len_bytes() > 0)
+    )
+    return lf.group_by(VALUE).agg(pl.col(COUNT).sum()) if regroup else lf
 
 
 # At most this many repeated values among GATE_CELLS rows drawn at random: the column
@@ -137,7 +145,7 @@ def _padded(s: pl.Expr) -> pl.Expr:
 
 def weighted(e: pl.Expr) -> pl.Expr:
     """Sum of counts of the distinct values where the Boolean `e` holds."""
-    return pl.col(N).filter(e.fill_null(False)).sum()
+    return pl.col(COUNT).filter(e.fill_null(False)).sum()
 
 
 LEN = "len"  # characters of a distinct value, counted once for the three length features
@@ -146,25 +154,25 @@ LEN = "len"  # characters of a distinct value, counted once for the three length
 # barcodes, NIRs and member numbers are most of a scan's values, and the integer parse
 # costs half a regex (features: 210 -> 184 ms of CPU on a 491,840-row export).
 PLAIN = "plain"
-PLAIN_INT = pl.col(V).cast(pl.UInt64, strict=False).is_not_null()
-_REST_V, _REST_N = pl.col(V).filter(~pl.col(PLAIN)), pl.col(N).filter(~pl.col(PLAIN))
+PLAIN_INT = pl.col(VALUE).cast(pl.UInt64, strict=False).is_not_null()
+_REST_V, _REST_N = pl.col(VALUE).filter(~pl.col(PLAIN)), pl.col(COUNT).filter(~pl.col(PLAIN))
 FEATURES = (
-    pl.col(N).sum().alias("ne"),
+    pl.col(COUNT).sum().alias("ne"),
     pl.len().alias("uniq"),
     (
-        pl.col(N).filter(pl.col(PLAIN)).sum()
+        pl.col(COUNT).filter(pl.col(PLAIN)).sum()
         + _REST_N.filter(_REST_V.str.contains(NUMERIC_LIKE)).sum()
     ).alias("num"),
     _REST_N.filter(_REST_V.str.contains(r"\s")).sum().alias("multiword"),
-    (pl.col(LEN) * pl.col(N)).sum().alias("lsum"),
+    (pl.col(LEN) * pl.col(COUNT)).sum().alias("lsum"),
     pl.col(LEN).min().alias("lmin"),
     pl.col(LEN).max().alias("lmax"),
 )
 # Read only where under half the cells are numeric (`is_wordy`, the e-mail gate), so
 # counted only there: numeric columns are the largest (record numbers, dates, phones).
 WORD_FEATURES = (
-    weighted(pl.col(V).str.contains("@", literal=True)).alias("at"),
-    weighted(pl.col(V).str.contains(r"\d")).alias("digit"),
+    weighted(pl.col(VALUE).str.contains("@", literal=True)).alias("at"),
+    weighted(pl.col(VALUE).str.contains(r"\d")).alias("digit"),
 )
 
 
@@ -190,7 +198,7 @@ class Features:
 
 def features(distincts: list[pl.DataFrame]) -> list[Features]:
     """Cheap features of each distinct frame; `at` and `digit` are 0 on numeric columns."""
-    lengths = pl.col(V).str.len_chars().alias(LEN)
+    lengths = pl.col(VALUE).str.len_chars().alias(LEN)
     rows = collect_eval(
         [
             d.lazy().with_columns(lengths, PLAIN_INT.alias(PLAIN)).select(FEATURES)
@@ -249,18 +257,13 @@ def last_name_list() -> pl.Series:
 # --- gated detector expressions over a distinct frame -----------------------
 
 
-# At most one of the classes [a-z], [A-Z], \d, [^A-Za-z0-9] present (a non-ASCII digit is
-# in two): one pass instead of four for "two classes or more" (plain passwords).
-ONE_CHAR_CLASS = r"^(?:[a-z]*|[A-Z]*|[0-9]*|[^A-Za-z0-9\d]*)$"
-
-
 def _overlaps(f: Features, lo: int, hi: int) -> bool:
     return f.lmax >= lo and f.lmin <= hi
 
 
 def shape_exprs(f: Features) -> dict[str, pl.Expr]:
     """name -> weighted-count expression of the shape detectors the features allow."""
-    s = pl.col(V)
+    s = pl.col(VALUE)
     out: dict[str, pl.Expr] = {}
     numeric = f.share(f.num) >= 0.5
     if f.share(f.num) >= 0.3 and _overlaps(f, 13, 25):
@@ -285,22 +288,22 @@ def shape_exprs(f: Features) -> dict[str, pl.Expr]:
             )
         out["phone_intl"] = weighted(s.str.contains(DETECTORS_BY_NAME["phone_intl"].patterns[0]))
     else:
+        if _overlaps(f, 6, 30) and f.share(f.digit) >= 0.5 and f.lmax <= 30:
+            # ISO timestamps (2013-01-01T07:00:00) are not numeric-like: their T.
+            out["date~shape"] = weighted(s.str.contains(DATE_SHAPE))
         if f.share(f.at) >= 0.3:
             out["email"] = weighted(s.str.contains(DETECTORS_BY_NAME["email"].patterns[0]))
         if _overlaps(f, 15, 45):
             out["iban"] = weighted(s.str.contains(DETECTORS_BY_NAME["iban"].patterns[0]))
         if f.lmax >= 13:
-            out["password_hash"] = weighted(
-                s.str.contains(DETECTORS_BY_NAME["password_hash"].patterns[0])
-            )
+            out["password_hash"] = weighted(pw.is_hash(s))
         if f.lmax <= 45 and f.share(f.multiword) < 0.2:
             out["ip_address"] = weighted(
                 s.str.contains(DETECTORS_BY_NAME["ip_address"].patterns[1])
             )
         if f.lmax <= 80 and f.share(f.multiword) < 0.2:
-            out["login"] = weighted(s.str.contains(DETECTORS_BY_NAME["login"].patterns[0]))
-            plain = s.str.contains(r"^\S{6,32}$") & ~s.str.contains(ONE_CHAR_CLASS)
-            out["plain_password"] = weighted(plain)
+            out["login"] = weighted(login.is_login(s))
+            out["plain_password"] = weighted(pw.is_plain(s))
             # Record numbers have one length; passwords vary (cheap stand-in for shape variety).
             out["lengths"] = s.str.len_chars().n_unique().cast(pl.Int64)
         if f.lmax <= 40:
@@ -336,18 +339,18 @@ CHECK_FROM = {"nir": 0.3, "rpps": 0.0, "finess": 0.5}
 
 
 def candidates_lazy(d: pl.DataFrame, key: str) -> pl.LazyFrame:
-    return d.lazy().filter(pl.col(V).str.contains(CHECKED[key][0]).fill_null(False))
+    return d.lazy().filter(pl.col(VALUE).str.contains(CHECKED[key][0]).fill_null(False))
 
 
 def shape_count(key: str, cand: pl.DataFrame) -> int:
     if key == "rpps":  # RPPS_PATTERN is an 11-digit candidate starting with 1
-        cand = cand.filter(pl.col(V).str.starts_with("1"))
-    return int(cand[N].sum() or 0)
+        cand = cand.filter(pl.col(VALUE).str.starts_with("1"))
+    return int(cand[COUNT].sum() or 0)
 
 
 def validation_lazies(key: str, cand: pl.DataFrame) -> list[pl.LazyFrame]:
     """Lazies of one row each whose counts add up to the validated count."""
-    s, lf, out_key = pl.col(V), cand.lazy(), CHECKED[key][1]
+    s, lf, out_key = pl.col(VALUE), cand.lazy(), CHECKED[key][1]
 
     def count(part: pl.LazyFrame, check: pl.Expr) -> pl.LazyFrame:
         # Flag first, then weigh: inside an aggregation polars does not share the
@@ -358,13 +361,34 @@ def validation_lazies(key: str, cand: pl.DataFrame) -> list[pl.LazyFrame]:
     if key == "nir":  # bare 15-digit values take the integer fast path
         # A candidate (NIR_PATTERN) that reads as an integer has no separator and no 2A/2B:
         # it is 15 digits. The cast is the test (cheaper than a regex) and the number.
-        ints = lf.with_columns(pl.col(V).cast(pl.Int64, strict=False).alias(INT))
+        ints = lf.with_columns(pl.col(VALUE).cast(pl.Int64, strict=False).alias(INT))
         bare = pl.col(INT).is_not_null()
         return [
             count(ints.filter(bare), v.nir_key_matches(pl.col(INT))),
             count(ints.filter(~bare), nir_key_valid(s)),
         ]
     return [count(lf, v.rpps_valid(s) if key == "rpps" else v.finess_valid(s))]
+
+
+CREDENTIAL_CAP = 20_000  # distinct values a column's credential statistics are read on
+
+
+def credential_stats(d: pl.DataFrame) -> tuple[int, float, int]:
+    """(coarse shapes, cells built from a person's name, cells of the commonest value) of a
+    distinct frame, from at most CREDENTIAL_CAP of its distinct values (the name share
+    extrapolated to all its cells): what tells passwords from logins and record numbers."""
+    head = d.head(CREDENTIAL_CAP)
+    named = login.name_based(pl.col(VALUE), first_name_list(), last_name_list())
+    r = head.select(
+        pw.shape(pl.col(VALUE)).n_unique().alias("shapes"),
+        weighted(named).alias("names"),
+        pl.col(COUNT).sum().alias("cells"),
+        pl.col(COUNT).max().alias("top"),
+    ).row(0, named=True)
+    total = int(d[COUNT].sum() or 0)
+    names = (r["names"] or 0) * total / r["cells"] if r["cells"] else 0.0
+    top = int(d[COUNT].max() or 0) if d.height > CREDENTIAL_CAP else int(r["top"] or 0)
+    return int(r["shapes"] or 0), names, top
 
 
 def is_wordy(f: Features) -> bool:
@@ -380,11 +404,11 @@ def is_text(f: Features, text_kind: bool) -> bool:
     return text_kind or (f.share(f.multiword) >= 0.3 and f.mean_len >= 12)
 
 
-CID = "cid"
+COLUMN_ID = "column"  # index of a column, in frames stacking several
 
 
 TEXT_KEYS = ("text:nir",)  # present (as 0) when no value had NIR-like digits
-FO = "fo"  # folded value (lexicons.fold_expr), for lexicons and free text
+FOLDED = "folded"  # folded value (lexicons.fold_expr), for lexicons and free text
 
 
 def _stack(distincts: list[pl.DataFrame], picked: list[int]):
@@ -392,7 +416,7 @@ def _stack(distincts: list[pl.DataFrame], picked: list[int]):
     CID, materialised: over a lazy concat polars pushes expressions into each input, and
     the fold's character automaton, the lexicon sets and big alternations would be built
     once per column), with each column's (first row, rows)."""
-    frames = [distincts[i].with_columns(pl.lit(i, dtype=pl.Int32).alias(CID)) for i in picked]
+    frames = [distincts[i].with_columns(pl.lit(i, dtype=pl.Int32).alias(COLUMN_ID)) for i in picked]
     starts = np.cumsum([0] + [f.height for f in frames]).tolist()
     spans = {i: (starts[k], frames[k].height) for k, i in enumerate(picked)}
     return pl.concat(frames, rechunk=False), spans
@@ -403,7 +427,7 @@ def _fold_lazies(stack: pl.DataFrame) -> list[pl.LazyFrame]:
     one core); concatenated in order, the slices are the stack again."""
     parts = pl.thread_pool_size()
     step = -(-stack.height // parts)
-    fold = fold_expr(pl.col(V)).alias(FO)
+    fold = fold_expr(pl.col(VALUE)).alias(FOLDED)
     return [stack.slice(k * step, step).lazy().with_columns(fold) for k in range(parts)]
 
 
@@ -411,8 +435,10 @@ def _by_column(lf: pl.LazyFrame, flags: dict[str, pl.Expr]) -> pl.LazyFrame:
     """Weighted count per column of each Boolean flag. The flags are computed over the
     whole stacked frame first: inside `agg` they would run group by group, each group
     compiling the big alternations and lexicon sets again."""
-    marked = lf.select(CID, N, *[e.fill_null(False).alias(k) for k, e in flags.items()])
-    return marked.group_by(CID).agg([pl.col(N).filter(pl.col(k)).sum().alias(k) for k in flags])
+    marked = lf.select(COLUMN_ID, COUNT, *[e.fill_null(False).alias(k) for k, e in flags.items()])
+    return marked.group_by(COLUMN_ID).agg(
+        [pl.col(COUNT).filter(pl.col(k)).sum().alias(k) for k in flags]
+    )
 
 
 LEXICON_KEYS = (
@@ -424,8 +450,8 @@ LEXICON_KEYS = (
 def lexicon_exprs() -> dict[str, pl.Expr]:
     """Lexicon evidence (Boolean per distinct value) for word-like columns, evaluated once
     over all their stacked distinct values."""
-    s = pl.col(V)
-    fo = pl.col(FO)
+    s = pl.col(VALUE)
+    fo = pl.col(FOLDED)
     core = fo.str.replace(r"^(?:dr|docteur|pr|professeur)\.?\s+", "")
     first_tok = core.str.extract(r"^([a-z][a-z'\-]*)", 1)
     last_tok = core.str.extract(r"([a-z][a-z'\-]*)$", 1)
@@ -475,7 +501,7 @@ def run_detectors(
     folded = pl.concat(first[len(draws) : len(draws) + len(folds)]) if words else None
     hits = first[-1] if lexicon is not None else None
     if hits is not None and not text_kind:
-        streets = set(hits.filter(pl.col(STREETS) >= 0.5)[CID].to_list())
+        streets = set(hits.filter(pl.col(STREETS) >= 0.5)[COLUMN_ID].to_list())
         texty = [i for i in texty if i not in streets]
     # Second round: the shape detectors, check-digit candidates and lexicon flags.
     lazies: list[pl.LazyFrame] = []
@@ -498,7 +524,7 @@ def run_detectors(
             continue
         out[i][key] = shape_count(key, r)
         out[i][CHECKED[key][1]] = 0
-        if r.height and r[N].sum() >= CHECK_FROM[key] * feats[i].ne:
+        if r.height and r[COUNT].sum() >= CHECK_FROM[key] * feats[i].ne:
             checks = validation_lazies(key, r)
             second += checks
             second_owners += [i] * len(checks)
@@ -513,7 +539,7 @@ def run_detectors(
         out[i] |= dict.fromkeys(TEXT_KEYS, 0)
     for r in results[len(second_owners) :]:
         for row in r.iter_rows(named=True):
-            i = row.pop(CID)
+            i = row.pop(COLUMN_ID)
             out[i].update({k: int(x or 0) for k, x in row.items()})
     return out
 
@@ -543,8 +569,10 @@ def _shape_draws(distincts: list[pl.DataFrame], exprs: list[dict[str, pl.Expr]],
     for i in big:
         d = distincts[i]
         checked = CHECKED.keys() & exprs[i].keys()
-        tests = exprs[i] | {k: weighted(pl.col(V).str.contains(CHECKED[k][0])) for k in checked}
-        sample = pl.DataFrame([d[V].gather(_draw(d[N], rng)), pl.Series(N, [1] * GATE_CELLS)])
+        tests = exprs[i] | {k: weighted(pl.col(VALUE).str.contains(CHECKED[k][0])) for k in checked}
+        sample = pl.DataFrame(
+            [d[VALUE].gather(_draw(d[COUNT], rng)), pl.Series(COUNT, [1] * GATE_CELLS)]
+        )
         draws.append(sample.lazy().select([e.alias(k) for k, e in tests.items()]))
     return big, draws
 
@@ -577,14 +605,14 @@ def _lexicon_draw(stack: pl.DataFrame, spans: dict[int, tuple[int, int]], rng):
     big = [i for i, (_, n) in spans.items() if n > GATE_CELLS]
     if not big:
         return None
-    rows = pl.concat([_draw(stack[N].slice(*spans[i]), rng, spans[i][0]) for i in big])
+    rows = pl.concat([_draw(stack[COUNT].slice(*spans[i]), rng, spans[i][0]) for i in big])
     drawn = stack[rows]
     exprs = lexicon_exprs()
     return (
         drawn.lazy()
-        .with_columns(fold_expr(pl.col(V), chars_beyond_ascii(drawn[V])).alias(FO))
+        .with_columns(fold_expr(pl.col(VALUE), chars_beyond_ascii(drawn[VALUE])).alias(FOLDED))
         .with_columns(**{k: exprs[k] for k in LEXICON_KEYS})
-        .group_by(CID)
+        .group_by(COLUMN_ID)
         .agg(
             *(pl.col(k).any() for k in LEXICON_KEYS),
             pl.col("alpha_only").mean().alias(ALPHA),
@@ -616,7 +644,7 @@ def _marks(
     free text; elsewhere it is False. Columns that need the same flags go together."""
     need = dict.fromkeys(spans, frozenset(LEXICON_KEYS))
     for row in hits.iter_rows(named=True) if hits is not None else ():
-        i, alpha = row[CID], row[ALPHA]
+        i, alpha = row[COLUMN_ID], row[ALPHA]
         text = TEXT_FLAGS if i in texty else frozenset()
         hit = frozenset(k for k in LEXICON_KEYS if row[k])
         need[i] = (hit - ALPHA_FLAGS if alpha < 0.5 else hit) | text
@@ -636,19 +664,21 @@ def _word_passes(marked: pl.DataFrame, wordy: list[int], texty: list[int]) -> li
     """Per-column counts over the stacked word-like values `marked` (lexicon flags set):
     lexicons, then the costly negation-aware and free-text checks on the values that can
     hit (a health or drug term, NIR-like digits) only."""
-    fo, flag = pl.col(FO), pl.col
+    fo, flag = pl.col(FOLDED), pl.col
     lf = marked.lazy()
     out = []
     if wordy:
-        words = lf.filter(flag(CID).is_in(wordy)) if len(wordy) < len(set(wordy + texty)) else lf
+        words = (
+            lf.filter(flag(COLUMN_ID).is_in(wordy)) if len(wordy) < len(set(wordy + texty)) else lf
+        )
         out.append(_by_column(words, {k: flag(k) for k in LEXICON_KEYS}))
         kinds = health_mention_exprs(fo, folded=True)
         condition = pl.any_horizontal(*(kinds[k] for k in lx.HEALTH_KINDS))
         out.append(_by_column(words.filter(flag("health_any")), {"health_condition": condition}))
     if texty:
-        texts = lf.filter(flag(CID).is_in(texty))
-        other = text_other_exprs(pl.col(V), fo)
-        nir = texts.filter(pl.col(V).str.contains(NIR_IN_TEXT))
+        texts = lf.filter(flag(COLUMN_ID).is_in(texty))
+        other = text_other_exprs(pl.col(VALUE), fo)
+        nir = texts.filter(pl.col(VALUE).str.contains(NIR_IN_TEXT))
         out.append(_by_column(nir, {"text:nir": other.pop("nir")}))
         other["lab_test"] = flag("lab_test")  # the same alternation as the lexicon flag
         out.append(_by_column(texts, {"text:" + k: e for k, e in other.items()}))
@@ -663,14 +693,14 @@ def _word_passes(marked: pl.DataFrame, wordy: list[int], texty: list[int]) -> li
 
 def validate_distinct(d: pl.DataFrame, pattern: str, check) -> tuple[int, float]:
     """(candidate cells, validated cells extrapolated from at most the cap of distinct values)."""
-    cand = d.filter(pl.col(V).str.contains(pattern))
-    total = int(cand[N].sum() or 0)
+    cand = d.filter(pl.col(VALUE).str.contains(pattern))
+    total = int(cand[COUNT].sum() or 0)
     if not total:
         return 0, 0.0
     head = cand.head(v.MAX_DISTINCT_VALIDATIONS)
-    ok = [bool(check(x)) for x in head[V].to_list()]
-    valid_cells = int(head.filter(pl.Series(ok, dtype=pl.Boolean))[N].sum() or 0)
-    checked_cells = int(head[N].sum() or 0)
+    ok = [bool(check(x)) for x in head[VALUE].to_list()]
+    valid_cells = int(head.filter(pl.Series(ok, dtype=pl.Boolean))[COUNT].sum() or 0)
+    checked_cells = int(head[COUNT].sum() or 0)
     return total, total * valid_cells / checked_cells if checked_cells else 0.0
 
 
@@ -697,7 +727,8 @@ def date_part(e: pl.Expr) -> pl.Expr:
     return e.str.replace(TIME_SUFFIX, "${1}")
 
 
-TIMED = "timed"  # the value had a time part (date_parts)
+TIMED = "timed"  # the value had a time part other than midnight (date_parts)
+MIDNIGHT = r"[ T]00[:h]00(?::00(?:\.0+)?)?Z?$"
 TIMES = "times"  # weighted count of dates with a time part (year_counts)
 AT = "at"  # byte offset where a value's time part starts (date_parts)
 
@@ -709,7 +740,9 @@ def date_parts(lf: pl.LazyFrame) -> pl.LazyFrame:
     A regex replace with a capture group runs a slow engine on every value; on ASCII
     values (dates are) the same cut is the byte offset where the time starts, found by
     the fast engine, then a prefix. Other values take `date_part` itself."""
-    v = pl.col(V)
+    v = pl.col(VALUE)
+    # Spreadsheets write a date alone as a timestamp at midnight: that is no time of day.
+    midnight = v.str.contains(MIDNIGHT)
     ascii_only = v.str.len_bytes() == v.str.len_chars()
     # Byte offset of the character before the time, found once into a column (an
     # expression used twice would be searched twice).
@@ -719,10 +752,10 @@ def date_parts(lf: pl.LazyFrame) -> pl.LazyFrame:
         [
             lf.filter(ascii_only)
             .with_columns(v.str.find(r"\S" + TIME_TAIL).alias(AT))
-            .with_columns(cut.alias(V), at.is_not_null().alias(TIMED))
+            .with_columns(cut.alias(VALUE), (at.is_not_null() & ~midnight).alias(TIMED))
             .drop(AT),
             lf.filter(~ascii_only).with_columns(
-                (date_part(v) != v).alias(TIMED), date_part(v).alias(V)
+                ((date_part(v) != v) & ~midnight).alias(TIMED), date_part(v).alias(VALUE)
             ),
         ]
     )
@@ -731,15 +764,17 @@ def date_parts(lf: pl.LazyFrame) -> pl.LazyFrame:
 def year_counts(d: pl.DataFrame) -> pl.LazyFrame:
     """Year histogram of a date-like distinct frame: per year y, the weighted count of
     dates (N) and of those with a time of day (TIMES)."""
-    timed = (pl.col(N) * pl.col(TIMED).cast(pl.UInt32)).sum().alias(TIMES)
-    days = date_parts(d.lazy()).group_by(V).agg(pl.col(N).sum(), timed)
-    text = days.with_columns(date_text(pl.col(V)).alias(V))  # once, not once per format
-    y = text.select(date_from_text(pl.col(V)).dt.year().alias("y"), pl.col(N), pl.col(TIMES))
-    return y.drop_nulls("y").group_by("y").agg(pl.col(N).sum(), pl.col(TIMES).sum())
+    timed = (pl.col(COUNT) * pl.col(TIMED).cast(pl.UInt32)).sum().alias(TIMES)
+    days = date_parts(d.lazy()).group_by(VALUE).agg(pl.col(COUNT).sum(), timed)
+    text = days.with_columns(date_text(pl.col(VALUE)).alias(VALUE))  # once, not once per format
+    y = text.select(
+        date_from_text(pl.col(VALUE)).dt.year().alias("y"), pl.col(COUNT), pl.col(TIMES)
+    )
+    return y.drop_nulls("y").group_by("y").agg(pl.col(COUNT).sum(), pl.col(TIMES).sum())
 
 
 def year_dict(h: pl.DataFrame) -> dict[int, int]:
-    return dict(zip(h["y"].to_list(), h[N].to_list(), strict=True))
+    return dict(zip(h["y"].to_list(), h[COUNT].to_list(), strict=True))
 
 
 def date_years(d: pl.DataFrame) -> dict[int, int]:

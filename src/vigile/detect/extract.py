@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from vigile.detect.ids import password as _password
 from vigile.detect.validators import POSTCODE_PREFIX_REGEX, nir_key_valid
 
 # Plausible NIR layout on top of the key: sex digit (1/2, 3/4 provisional, 7/8
@@ -76,9 +77,27 @@ def date_text(e: pl.Expr) -> pl.Expr:
     return part.str.replace_all(r"[.\-]", "/")
 
 
+# Two-digit years: 00 up to this year's two digits are 20xx, the others 19xx (a birth in
+# 1921 written 21 reads as 2021: two digits cannot say more).
+TWO_DIGIT_YEAR = r"^\d{1,2}/\d{1,2}/\d{2}$"
+
+
+def _four_digit_year(part: pl.Expr) -> pl.Expr:
+    import datetime as dt
+
+    yy = part.str.slice(-2).cast(pl.Int32, strict=False)
+    century = pl.when(yy <= dt.date.today().year % 100).then(pl.lit("20")).otherwise(pl.lit("19"))
+    return part.str.head(-2) + century + part.str.tail(2)
+
+
 def date_from_text(part: pl.Expr) -> pl.Expr:
     """pl.Date from a `date_text`, trying each format in turn."""
-    candidates = []
+    candidates = [
+        pl.when(part.str.contains(TWO_DIGIT_YEAR))
+        .then(_four_digit_year(part))
+        .otherwise(None)
+        .str.to_date("%d/%m/%Y", strict=False)
+    ]
     for regex, fmt in _DATE_FORMATS:
         d = (
             pl.when(part.str.contains(regex))
@@ -98,7 +117,7 @@ def normalize_name(e: pl.Expr) -> pl.Expr:
     return pl.when(f.str.len_bytes() > 0).then(f).otherwise(None)
 
 
-FR_PHONE_REGEX = r"^(?:(?:\+|00)33[\s.\-]?(?:\(0\)[\s.\-]?)?|0)[1-9](?:[\s.\-]?\d{2}){4}$"
+FR_PHONE_REGEX = r"^(?:(?:\+|00)33[\s.\-]?(?:\(0\)[\s.\-]?)?|0)[1-9](?:[\s.\-/]?\d{2}){4}$"
 
 
 def normalize_phone(e: pl.Expr) -> pl.Expr:
@@ -147,15 +166,8 @@ def departement_from_postcode(e: pl.Expr) -> pl.Expr:
     )
 
 
-# Password hashes: hex digests, modular crypt formats, LDAP {SSHA}.
-HASH_REGEX = (
-    r"^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64}|[0-9a-fA-F]{128}"
-    r"|\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}"
-    r"|\$argon2(?:id|i|d)\$\S+"
-    r"|\$[156]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22,86}"
-    r"|\{S?SHA(?:256|512)?\}[A-Za-z0-9+/=]+"
-    r"|pbkdf2[_:$]\S+)$"
-)
+# Password hashes (every format of detect.ids.password) and clear-text shapes.
+HASH_REGEX = _password.HASH_REGEX
 # A plain password: short, no spaces, and the caller requires mixed character classes.
 PLAIN_PASSWORD_REGEX = r"^\S{4,32}$"
 

@@ -61,12 +61,23 @@ def _contains(tokens: tuple[str, ...], sub: tuple[str, ...]) -> bool:
     return any(tokens[i : i + n] == sub for i in range(len(tokens) - n + 1))
 
 
+def _core(name: str) -> str:
+    """A header without its table qualifier (`T_EXAM.NOM`, `Patient.ddn` -> the part after
+    the last dot, when letters come before it)."""
+    head, dot, tail = name.strip().rpartition(".")
+    return tail if dot and re.search(r"[A-Za-z]", head) and re.search(r"[A-Za-z]", tail) else name
+
+
 @cache
 def header_hits(name: str) -> tuple[HeaderHit, ...]:
-    """All hint hits for a header, best first (whole-header hits, then longest hint)."""
+    """All hint hits for a header, best first (whole-header hits, then longest hint).
+    A numbered suffix (`MDP_1`, `Tel 2`) does not weaken a whole-header hit."""
+    name = _core(name)
     tokens = header_tokens(name)
     if not tokens or MEANINGLESS.match(name.strip()):
         return ()
+    while len(tokens) > 1 and tokens[-1].isdigit():
+        tokens = tokens[:-1]
     compact = "".join(tokens)
     present = frozenset(tokens)
     hits: list[tuple[float, int, HeaderHit]] = []

@@ -9,6 +9,7 @@ Raw values stay in memory only for those samples and are masked on output.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -17,7 +18,9 @@ import polars as pl
 from vigile.detect import context as ctx
 from vigile.detect import engine as en
 from vigile.detect import validators as v
+from vigile.detect.detectors import NIR_BODY_PATTERN
 from vigile.detect.headers import best_header_hit
+from vigile.detect.lexicons import fold
 from vigile.detect.mask import mask
 from vigile.shapes import ColumnFinding, SourceKind
 
@@ -40,6 +43,9 @@ class _Acc:
     years: Counter = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)
     pairs: Counter = field(default_factory=Counter)  # key column index -> valid NIR rows
+    shapes: int = 0  # coarse shapes of credential-like values (engine.credential_stats)
+    names: float = 0.0  # credential-like cells built from a person's name
+    top: int = 0  # cells of the commonest value of a credential-like column (per flush)
 
     def share(self, key: str) -> float:
         return self.counts[key] / self.ne if self.ne else 0.0
@@ -80,11 +86,17 @@ class ColumnProfiler:
         self._pending_values = 0
         # Columns read ungrouped (engine.unique_columns): distinct values estimated.
         self._estimated: Counter = Counter()
+        # The first rows, to read relations between columns at the end (detect.context).
+        self._rows: list[pl.DataFrame] = []
+        self._rows_n = 0
 
     def update(self, batch: pl.DataFrame) -> None:
         if batch.width == 0 or batch.height == 0:
             return
         batch = batch.select([pl.col(c).cast(pl.String) for c in self.columns])
+        if self._rows_n < ctx.ROW_SAMPLE:
+            self._rows.append(batch.head(ctx.ROW_SAMPLE - self._rows_n))
+            self._rows_n += self._rows[-1].height
         unique = en.unique_columns(batch)
         distincts = en.distinct_counts(batch, frozenset(unique))
         for c, n in unique.items():
@@ -94,7 +106,7 @@ class ColumnProfiler:
         for i, d in enumerate(distincts):
             if d.height:
                 self._pending[i].append(d)
-                self._repeating[i] |= d.height < REPEATING * int(d[en.N].sum())
+                self._repeating[i] |= d.height < REPEATING * int(d[en.COUNT].sum())
                 self._pending_values += d.height
         if self._pending_values >= PENDING_VALUES:
             self._flush()
@@ -121,22 +133,24 @@ class ColumnProfiler:
                 merged[i]
                 .lazy()
                 .head(SAMPLE_FROM)
-                .select(pl.col(en.V).bottom_k(3 - len(self._acc[i].samples)))
+                .select(pl.col(en.VALUE).bottom_k(3 - len(self._acc[i].samples)))
                 for i in short
             ]
         )
         years = dict(zip(dated, found, strict=False))
-        smallest = dict(zip(short, (r[en.V].to_list() for r in found[len(dated) :]), strict=True))
+        smallest = dict(
+            zip(short, (r[en.VALUE].to_list() for r in found[len(dated) :]), strict=True)
+        )
         for i, (d, f, c) in enumerate(zip(merged, feats, counts, strict=True)):
             self._accumulate(self._acc[i], d, f, c, years.get(i), smallest.get(i, []))
 
     def _merged(self, i: int) -> pl.LazyFrame:
         frames = self._pending[i]
         if not frames:
-            return pl.LazyFrame(schema={en.V: pl.String, en.N: pl.UInt32})
+            return pl.LazyFrame(schema={en.VALUE: pl.String, en.COUNT: pl.UInt32})
         lf = pl.concat([d.lazy() for d in frames])
         if len(frames) > 1 and self._repeating[i]:
-            lf = lf.group_by(en.V).agg(pl.col(en.N).sum())
+            lf = lf.group_by(en.VALUE).agg(pl.col(en.COUNT).sum())
         return lf
 
     def _flags_by_sex(self, batch: pl.DataFrame, distincts: list[pl.DataFrame]) -> None:
@@ -173,6 +187,12 @@ class ColumnProfiler:
         a.uniq_sum += f.uniq
         a.lengths = max(a.lengths, c.pop("lengths", 0))  # distinct lengths: a max, not a sum
         a.counts.update(c)
+        credential = c.get("plain_password", 0) + c.get("password_hash", 0)
+        if credential >= 0.5 * f.ne or c.get("login", 0) >= 0.5 * f.ne:
+            shapes, names, top = en.credential_stats(d)
+            a.shapes = max(a.shapes, shapes)
+            a.names += names
+            a.top = max(a.top, top)
         if c.get("iban", 0) >= 0.3 * f.ne:
             total, ok = en.validate_distinct(
                 d, en.DETECTORS_BY_NAME["iban"].patterns[0], v.iban_is_valid
@@ -202,11 +222,25 @@ class ColumnProfiler:
         The key column's few distinct values tell whether it can be one: at most
         KEY_DISTINCT, none over 2 characters, 90% of the cells numeric."""
         few = [j for j, d in enumerate(distincts) if 0 < d.height <= KEY_DISTINCT]
-        for j, f in zip(few, en.features([distincts[j] for j in few]), strict=True):
-            if f.lmax > 2 or f.num < 0.9 * f.ne:
-                continue
-            for i in (j - 1, j + 1):
-                if 0 <= i < len(distincts) and distincts[i].height:
+        keys = [
+            j
+            for j, f in zip(few, en.features([distincts[j] for j in few]), strict=True)
+            if f.lmax <= 2 and f.num >= 0.9 * f.ne
+        ]
+        if not keys:
+            return
+        # Bodies anywhere in the table (exports are reordered): columns whose first
+        # distinct values are all 13-character NIR bodies.
+        heads = pl.collect_all(
+            [
+                d.lazy().head(20).select(pl.col(en.VALUE).str.contains(NIR_BODY_PATTERN).all())
+                for d in distincts
+            ]
+        )
+        bodies = [i for i, h in enumerate(heads) if distincts[i].height and h.item()]
+        for j in keys:
+            for i in bodies:
+                if i != j:
                     valid = en.nir_pair_valid(batch, self.columns[i], self.columns[j])
                     if valid:
                         self._acc[i].pairs[j] += valid
@@ -254,12 +288,21 @@ class ColumnProfiler:
                 _uniq_ratio(a),
                 a.multiword / a.ne if a.ne else 0.0,
                 a.num / a.ne if a.ne else 0.0,
+                a.share("plain_password") + a.share("password_hash"),
+                best_header_hit(name) is not None,
             )
-            for a, c in zip(self._acc, decided, strict=True)
+            for a, c, name in zip(self._acc, decided, self.columns, strict=True)
         ]
         out = list(decided)
-        for i, (cat, conf, note) in ctx.neighbour_rules(views).items():
+        sample = pl.concat(self._rows) if self._rows else None
+        masks = ctx.fill_masks(sample) if sample is not None else None
+        for i, (cat, conf, note) in ctx.neighbour_rules(views, masks).items():
             out[i] = _Cand(cat, conf, 1.0, 0.0, note)
+        for i, (cat, conf, note) in ctx.relation_rules(views, masks).items():
+            if out[i] is None:
+                out[i] = _Cand(cat, conf, 1.0, 0.0, note)
+        if sample is not None:
+            self._city_by_postcode(out, views, sample)
         for j, (women, men) in self._flags.items():
             if out[j] is None and ctx.female_only(women, men):
                 share = women / self._acc[j].ne if self._acc[j].ne else 0.0
@@ -267,6 +310,37 @@ class ColumnProfiler:
                     "health_condition", 0.6, share, 0.0, "yes/no flag filled only on women's rows"
                 )
         return out
+
+    def _city_by_postcode(
+        self, out: list[_Cand | None], views: list[ctx.ColumnView], sample: pl.DataFrame
+    ) -> None:
+        """A column of words (left null, or taken for family names by content alone) that
+        is one value for all the persons of a postcode is the commune (detect.context)."""
+        cats = [c.category if c else None for c in out]
+        postcode = next((i for i, c in enumerate(cats) if c == "postcode"), None)
+        person = next(
+            (i for i, c in enumerate(cats) if c in ("first_name", "birth_date", "nir")), None
+        )
+        if postcode is None or person is None:
+            return
+        candidates = [
+            i
+            for i, (c, v) in enumerate(zip(cats, views, strict=True))
+            if (c is None or (c == "last_name" and not v.by_header))
+            and v.non_empty
+            and v.numeric_share < 0.1
+            and self._acc[i].share("alpha_only") >= 0.8
+            and self._acc[i].uniq_sum >= 10
+        ]
+        names = ctx.city_by_postcode(
+            sample,
+            self.columns[postcode],
+            self.columns[person],
+            [self.columns[i] for i in candidates],
+        )
+        for i in candidates:
+            if self.columns[i] in names:
+                out[i] = _Cand("city", 0.7, 1.0, 0.0, "one value for the persons of a postcode")
 
     def _finding(self, i: int, c: _Cand | None) -> ColumnFinding:
         a = self._acc[i]
@@ -334,7 +408,7 @@ def _content_candidates(a: _Acc, beside_postcode: bool) -> list[_Cand]:
         add("rpps", 0.85, s("rpps"), s("rpps~valid"))
     if s("finess~valid") >= 0.9:
         add("finess", 0.8, s("finess"), s("finess~valid"))
-    if s("date") >= 0.6:
+    if s("date") >= 0.6 and not _dates_of_things(a):
         add(_birth_or_date(a), 0.55 + 0.3 * s("date"), s("date"))
     if s("ip_address") >= 0.6:
         add("ip_address", 0.85, s("ip_address"))
@@ -342,15 +416,7 @@ def _content_candidates(a: _Acc, beside_postcode: bool) -> list[_Cand]:
         add("email", 0.85, s("email"))
     if s("iban~valid") >= 0.6:
         add("iban", 0.9, s("iban"), s("iban~valid"))
-    if s("password_hash") >= 0.8:
-        add("password", 0.85, s("password_hash"))
-    uniq = _uniq_ratio(a)
-    if s("plain_password") >= 0.8 and uniq >= 0.9 and a.lengths >= 3 and s("login") < 0.5:
-        add("password", 0.6, s("plain_password"))
-    if s("password_hash") >= 0.3 and s("password_hash") + s("plain_password") >= 0.8:
-        add("password", 0.65, s("password_hash") + s("plain_password"))  # hashes mixed with plain
-    if s("login") >= 0.9 and uniq >= 0.9:
-        add("login", 0.6, s("login"))
+    _credential_candidates(a, add)
     if s("blood_group") >= 0.8 and s("blood_group~rh") >= 0.3 and a.uniq_max >= 2:
         add("blood_group", 0.85, s("blood_group"))
     if s("sex") >= 0.9 and a.small is not None:
@@ -359,12 +425,50 @@ def _content_candidates(a: _Acc, beside_postcode: bool) -> list[_Cand]:
             add("sex", 0.8, s("sex"))
     _name_candidates(a, beside_postcode, add)
     free_text = a.multiword >= 0.3 * a.ne and a.lsum >= 12 * a.ne
+    units = _units_only(a)
     for cat in ("medication", "lab_test", "health_condition"):
+        if cat == "medication" and units:
+            continue
         if s(cat) >= (0.8 if free_text else 0.5):  # comments mentioning health stay free text
             # results carry units that read as dosages: analyses win over medication
             penalty = 0.2 if cat == "medication" and s("lab_test") >= 0.5 else 0.0
             add(cat, 0.5 + 0.3 * s(cat) - penalty, s(cat))
     return out
+
+
+# A column of passwords: most values password-shaped (ids.password), many distinct ones
+# (tokens that repeat across rows are not passwords: a person's own password repeats on
+# their rows, a batch code on everybody's), varied in length and shape (record numbers
+# and sample ids have one template), and not mostly built from names (logins are).
+CREDENTIAL_SHARE = 0.6
+DISTINCT_CREDENTIALS = 20  # distinct values, or half the cells of a smaller column
+REPEATED_TOKEN = 0.05  # the commonest value in more cells than this: a code, not a secret
+
+
+def _distinct_tokens(a: _Acc) -> bool:
+    uniq = _uniq_ratio(a)
+    many = a.uniq_sum >= min(DISTINCT_CREDENTIALS, 0.5 * a.ne)
+    return many and uniq >= 0.15 and a.top <= max(2, REPEATED_TOKEN * a.ne)
+
+
+def _credential_candidates(a: _Acc, add) -> None:
+    s = a.share
+    hashed, plain = s("password_hash"), s("plain_password")
+    names = a.names / a.ne if a.ne else 0.0
+    if not _distinct_tokens(a):
+        return
+    if hashed >= 0.8:
+        add("password", 0.85, hashed)
+    elif (
+        hashed + plain >= CREDENTIAL_SHARE
+        and (a.lengths >= 3 or hashed >= 0.3)
+        and (a.shapes >= 3 or hashed >= 0.3)
+        and names < 0.4
+        and s("email") < 0.2
+    ):
+        add("password", 0.55 + 0.3 * (hashed + plain), hashed + plain)
+    elif s("login") >= 0.9 and names >= 0.5 and plain < 0.5 and s("alpha_only") < 0.3:
+        add("login", 0.55, s("login"))  # first.last, jdupont: accounts named after persons
 
 
 def _name_candidates(a: _Acc, beside_postcode: bool, add) -> None:
@@ -396,6 +500,27 @@ def _name_candidates(a: _Acc, beside_postcode: bool, add) -> None:
         return
     if alpha >= 0.8 and s("upper") >= 0.6 and s("surname") >= 0.15:
         add("last_name", 0.5 + 0.4 * s("surname"), s("surname"))
+    elif alpha >= 0.8 and s("surname") >= 0.5 and s("city_marker") < 0.15:
+        # Family names in title or lower case: the lexicon alone, and a stricter share.
+        add("last_name", 0.45 + 0.4 * s("surname"), s("surname"))
+
+
+UNITS_ONLY = re.compile(r"^(?:[munpμµ]?(?:g|mol|ui|eq|l)|%|[gt])(?:\s?/\s?[a-z0-9]+)?$")
+
+
+def _units_only(a: _Acc) -> bool:
+    """A few values that are all units of measure (mmol/L, g/L, %): no drug."""
+    return a.small is not None and all(UNITS_ONLY.match(fold(x).strip()) for x in a.small)
+
+
+FEW_DATES = 30  # distinct dates at most...
+FEW_DATES_SHARE = 0.01  # ...and per cell at most: the dates of a few things, not of persons
+
+
+def _dates_of_things(a: _Acc) -> bool:
+    """Reagent lot expiry dates, an export date: a handful of dates repeated on every
+    row are tied to things, not to persons (persons' dates spread over many days)."""
+    return a.uniq_max < FEW_DATES and a.uniq_sum < FEW_DATES_SHARE * a.ne
 
 
 def _birth_or_date(a: _Acc) -> str:
@@ -468,6 +593,8 @@ def _apply_header(
         out.append(_Cand(cat, 0.7, s(cat), s(cat + "~valid") if cat == "iban" else s(cat)))
     elif cat in NAME_LIKE and alpha >= 0.5 and (strength == 1.0 or s("alpha_only") >= 0.5):
         out.append(_Cand(cat, 0.55 + 0.15 * strength, alpha, 0.0))
+    elif cat in ("login", "password") and not _distinct_tokens(a):
+        pass  # operator codes, batch tokens: a few values repeated are no one's account
     elif cat in HEADER_ONLY and (strength == 1.0 or s(_lexicon_key(detector)) >= 0.2):
         share = s(_lexicon_key(detector)) if _lexicon_key(detector) else 0.0
         out.append(_Cand(cat, 0.55 + 0.2 * strength, share, 0.0))

@@ -32,17 +32,20 @@ NIR_COMPACT_REGEX = r"^\d{5}(?:\d{2}|2A|2B)\d{8}$"
 
 
 def nir_compact(e: pl.Expr) -> pl.Expr:
-    """The compaction of `stdnum.fr.nir.compact`: drop spaces and dots, strip, uppercase."""
+    """The compaction of `stdnum.fr.nir.compact` (drop spaces and dots, strip, uppercase),
+    dropping hyphens as well (`1-84-05-...`, as some exports print it)."""
     return (
         e.str.replace_all(" ", "", literal=True)
         .str.replace_all(".", "", literal=True)
+        .str.replace_all("-", "", literal=True)
         .str.strip_chars()
         .str.to_uppercase()
     )
 
 
 def nir_key_valid(e: pl.Expr) -> pl.Expr:
-    """True where `stdnum.fr.nir.is_valid` would be true, computed without Python per cell.
+    """True where `stdnum.fr.nir.is_valid` would be true once hyphens are dropped, computed
+    without Python per cell.
 
     The key is 97 - (the 13 first digits mod 97), with 2A read as 19 and 2B as 18.
     Null input gives False.

@@ -18,7 +18,7 @@ from ..detect.extract import (
     parse_date,
     postcode,
 )
-from .roles import LinkRoles
+from ..triage.roles import Roles
 
 # Every linkage table has these columns (null when the role is absent).
 FIELDS = (
@@ -35,12 +35,18 @@ FIELDS = (
 )
 
 
+FEMALE_TITLES = r"^(?:MME|MLLE|MRS|MS|MISS)\b|^MADAME|^MADEMOISELLE"
+
+
 def sex_code(e: pl.Expr) -> pl.Expr:
-    """ "1" male, "2" female, from the usual LIS notations (M/H/1, F/2, words); null otherwise."""
+    """ "1" male, "2" female, from the usual LIS notations (M/H/1, F/2, words, and the
+    civilities Mme/Mlle/Madame, which start with an M); null otherwise."""
     s = e.str.strip_chars().str.to_uppercase()
     first = s.str.slice(0, 1)
     return (
-        pl.when(first.is_in(["M", "H", "1"]))
+        pl.when(s.str.contains(FEMALE_TITLES))
+        .then(pl.lit("2"))
+        .when(first.is_in(["M", "H", "1"]))
         .then(pl.lit("1"))
         .when(first.is_in(["F", "2"]))
         .then(pl.lit("2"))
@@ -73,7 +79,7 @@ def _nir_sex(nir: pl.Expr) -> pl.Expr:
     )
 
 
-def linkage_fields(df: pl.DataFrame, roles: LinkRoles) -> pl.DataFrame:
+def linkage_fields(df: pl.DataFrame, roles: Roles) -> pl.DataFrame:
     """The FIELDS of every row of `df` (one batch), in canonical form."""
     n = df.height
 

@@ -1,31 +1,39 @@
-"""The leak as distinct persons: linkage fields plus the categories each person has exposed.
+"""The leak as distinct persons: linkage fields plus what each person's own rows expose.
 
-Rows are reduced to persons first (the same key as triage: validated NIR, else
-normalised last name + first name + birth date; rows without a NIR join the
-NIR seen elsewhere with the same identity). Per row only the normalised
-fields and a 32-bit category mask are kept, so memory stays bounded.
+One read per table, as the triage does (`vigile.triage.api`): the first batches are
+held while the column profiler classifies their first `profile_rows` rows, then
+they and every later batch are reduced to the normalised linkage fields and the
+exposure of the row (category mask, health-kind mask, password form). Rows are then
+reduced to persons (validated NIR, else normalised last name + first name + birth
+date; rows without a NIR join the NIR seen elsewhere with the same identity), and a
+person's exposure is the OR of their rows'. Memory stays bounded: per row only the
+fields and three small integers are kept.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
 
-from ..categories import CATEGORY_IDS
-from ..detect.text import text_category_exprs
-from ..read import ReadError, open_tables
-from ..scan import scan_path
-from ..shapes import TableReport
-from .fields import FIELDS, linkage_fields, on_distinct, tidy
-from .roles import LinkRoles, infer_roles
+from ..detect import ColumnProfiler
+from ..read import Limits, ReadError, Table, open_tables
+from ..triage.roles import Roles
+from .exposure import categories_of, exposure_columns, exposure_plan
+from .fields import FIELDS, linkage_fields, tidy
+from .roles import IDENTITY_HELP, can_identify, infer_roles
 
-_BIT = {c: i for i, c in enumerate(CATEGORY_IDS)}
-assert len(CATEGORY_IDS) <= 32, "category mask is a UInt32"
 HASH_SEED = 0x11E4  # fixed so that a person's key is the same across batches and tables
 _SEP = "\x1f"
+PROFILE_ROWS = 100_000  # rows the column classification looks at (as the triage)
+ROLE_SAMPLE_ROWS = 2_000  # rows the role rules look at (prescriber by content...)
+
+# progress(display_path, bytes_read, total_bytes_or_None), as in vigile.scan
+ProgressFn = Callable[[str, int, int | None], None]
+
+__all__ = ["LeakError", "LeakPersons", "categories_of", "group_persons", "load_leak"]
 
 
 class LeakError(ValueError):
@@ -34,96 +42,139 @@ class LeakError(ValueError):
 
 @dataclass(frozen=True)
 class LeakPersons:
-    persons: pl.DataFrame  # leak_key (str), FIELDS..., mask (u32), rows (u32)
+    # leak_key (str), FIELDS..., mask (u32), kinds (u16), pw (u8), rows (u32)
+    persons: pl.DataFrame
     row_person: pl.Series  # per leak row, in reading order: its leak_key
-    roles: dict[str, LinkRoles]  # table path -> roles used
+    roles: dict[str, Roles]  # table path -> roles used
     rows: int
     warnings: tuple[str, ...] = ()
+    profiled_rows: int = 0  # rows the column classification looked at (per table, at most)
 
 
-def categories_of(mask: int) -> frozenset[str]:
-    return frozenset(c for c, i in _BIT.items() if mask >> i & 1)
+@dataclass
+class _TableRead:
+    frames: list[pl.DataFrame]
+    roles: Roles | None
+    profiled: int
+    errors: list[str]
 
 
-def _present(col: str) -> pl.Expr:
-    return (pl.col(col).str.strip_chars().str.len_bytes() > 0).fill_null(False)
+def _read_table(
+    table: Table,
+    overrides: Mapping[str, str] | None,
+    progress: ProgressFn | None,
+    profile_rows: int,
+) -> _TableRead:
+    """Classify on the first rows while holding them, then derive every batch: one read."""
+    path = table.partial_source.path  # (`source` would wait for the file's digest)
+    held: list[pl.DataFrame] = []
+    frames: list[pl.DataFrame] = []
+    errors: list[str] = []
+    profiler: ColumnProfiler | None = None
+    roles: Roles | None = None
+    plan = None
+    seen = 0
+    done = False  # classified: either deriving, or not a person table
 
+    def setup() -> None:
+        nonlocal roles, plan, done
+        done = True
+        if profiler is None or not held:
+            return
+        findings = profiler.finish()
+        r = infer_roles(findings, held[0].head(ROLE_SAMPLE_ROWS), overrides)
+        if can_identify(r):
+            roles, plan = r, exposure_plan(r, held[0].columns)
 
-def _bits(flags: dict[str, list[pl.Expr]]) -> pl.Expr:
-    terms = [
-        pl.when(pl.any_horizontal(fs))
-        .then(pl.lit(1 << _BIT[cat], pl.UInt32))
-        .otherwise(pl.lit(0, pl.UInt32))
-        for cat, fs in flags.items()
-        if fs and cat in _BIT
-    ]
-    if not terms:
-        return pl.lit(0, pl.UInt32)
-    return pl.fold(pl.lit(0, pl.UInt32), lambda acc, x: acc | x, terms).cast(pl.UInt32)
+    def derive(batch: pl.DataFrame) -> None:
+        if any(dtype != pl.String for dtype in batch.dtypes):  # readers give strings
+            batch = batch.cast(pl.String)
+        frames.append(
+            pl.concat(
+                [linkage_fields(batch, roles), exposure_columns(batch, plan)], how="horizontal"
+            )
+        )
 
-
-def exposure_mask(df: pl.DataFrame, roles: LinkRoles) -> pl.Series:
-    """UInt32 per row: bit i set when the row exposes category CATEGORY_IDS[i].
-
-    A categorised column exposes its category wherever a cell is non-empty; a free-text
-    column exposes what its cell mentions (evaluated once per distinct text).
-    """
-    flags: dict[str, list[pl.Expr]] = {}
-    for cat, cols in roles.by_category.items():
-        flags.setdefault(cat, []).extend(_present(c) for c in cols if c in df.columns)
-    mask = df.select(_bits(flags).alias("mask")).to_series()
-    for col, cats in roles.text_columns.items():
-        if col not in df.columns:
-            continue
-        exprs = text_category_exprs(pl.col(col))
-        text_bits = _bits({c: [exprs[c]] for c in cats if c in exprs})
-        mask = mask | on_distinct(df, [col], text_bits).fill_null(0)
-    return mask.cast(pl.UInt32).alias("mask")
-
-
-def _is_person_table(t: TableReport) -> bool:
-    cats = {c.category for c in t.columns}
-    return (
-        "nir" in cats or {"last_name", "birth_date"} <= cats or {"last_name", "first_name"} <= cats
-    )
+    if progress:  # the bar (and its clock) from the start: a reader may yield large blocks
+        progress(path, table.bytes_read, table.partial_source.size)
+    try:
+        for batch in table.batches():
+            if not done:
+                if profiler is None:
+                    profiler = ColumnProfiler(columns=batch.columns, kind="table")
+                part = batch.head(profile_rows - seen)
+                profiler.update(part)
+                seen += part.height
+                held.append(batch)
+                if seen >= profile_rows:
+                    setup()
+                    if roles is None:  # no identifying column: stop reading this table
+                        break
+                    for b in held:
+                        derive(b)
+                    held.clear()
+            else:
+                derive(batch)
+            if progress:
+                progress(path, table.bytes_read, table.partial_source.size)
+    except ReadError as err:
+        errors.append(str(err))
+    if not done:
+        setup()
+        if roles is not None:
+            for b in held:
+                derive(b)
+    return _TableRead(frames, roles, seen, errors)
 
 
 def load_leak(
     path: str | os.PathLike,
     overrides: Mapping[str, str] | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    profile_rows: int = PROFILE_ROWS,
+    limits: Limits | None = None,
 ) -> LeakPersons:
-    """Scan the leak (column categories), then stream it again into per-row fields and masks."""
-    result = scan_path([path])
-    reports = {t.source.path: t for t in result.tables if _is_person_table(t)}
-    if not reports:
-        raise LeakError(f"{path}: no table with identifying columns (NIR, or names and birth date)")
-    warnings = [e for e in result.errors]
-    roles: dict[str, LinkRoles] = {}
+    """Read every table of the leak once into per-row fields and exposure, then persons."""
+    warnings: list[str] = []
+    roles: dict[str, Roles] = {}
     frames: list[pl.DataFrame] = []
-    for item in open_tables(path):
-        if isinstance(item, ReadError) or item.source.path not in reports:
+    tables = 0
+    profiled = 0
+    for item in open_tables(path, limits=limits or Limits()):
+        if isinstance(item, ReadError):
+            warnings.append(str(item))
             continue
-        report = reports[item.source.path]
-        table_roles: LinkRoles | None = None
-        try:
-            for batch in item.batches():
-                if table_roles is None:
-                    table_roles = infer_roles(report.columns, batch.head(2000), overrides)
-                    roles[item.source.path] = table_roles
-                fields = linkage_fields(batch, table_roles)
-                frames.append(fields.with_columns(exposure_mask(batch, table_roles)))
-        except ReadError as err:
-            warnings.append(str(err))
+        if item.partial_source.kind == "text":  # logs, documents: no columns to link on
+            continue
+        tables += 1
+        got = _read_table(item, overrides, progress, profile_rows)
+        warnings.extend(got.errors)
+        if got.roles is not None:
+            roles[item.partial_source.path] = got.roles
+            frames.extend(got.frames)
+            profiled = max(profiled, got.profiled)
+    if not tables:
+        why = f" ({warnings[0]})" if warnings else ""
+        raise LeakError(
+            f"{path}: not a table vigile can read{why}; linkage needs rows and columns "
+            "(CSV, spreadsheet, Parquet, JSON, SQL dump)"
+        )
+    if not roles:
+        raise LeakError(
+            f"{path}: no table with identifying columns; linkage needs "
+            + IDENTITY_HELP.format(flag="--leak-role")
+        )
     if not frames:
         raise LeakError(f"{path}: no readable rows")
     rows = tidy(pl.concat(frames, how="vertical"))
     del frames
     persons, row_person = group_persons(rows)
-    return LeakPersons(persons, row_person, roles, rows.height, tuple(warnings))
+    return LeakPersons(persons, row_person, roles, rows.height, tuple(warnings), profiled)
 
 
 def group_persons(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
-    """Rows (FIELDS + mask) -> one row per person, and each row's person key."""
+    """Rows (FIELDS + mask, kinds, pw) -> one row per person, and each row's person key."""
     ident = (
         pl.when(pl.all_horizontal(pl.col("last_name", "first_name", "birth_date").is_not_null()))
         .then(pl.concat_str(["last_name", "first_name", "birth_date"], separator=_SEP))
@@ -153,6 +204,8 @@ def group_persons(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
         .agg(
             *(pl.col(f).drop_nulls().first() for f in FIELDS),
             pl.col("mask").bitwise_or().alias("mask"),
+            pl.col("kinds").bitwise_or().alias("kinds"),
+            pl.col("pw").max().alias("pw"),
             pl.len().cast(pl.UInt32).alias("rows"),
         )
         .sort("leak_key")

@@ -7,10 +7,19 @@ import os
 import polars as pl
 
 from ..categories import CATEGORY_IDS
+from .exposure import PASSWORD_FORM
 from .pipeline import LinkResult, iter_affected_persons
 from .review import review_items
 
-AFFECTED_CSV_COLUMNS = ("patient_id", "match_probability", "match_method", "categories")
+AFFECTED_CSV_COLUMNS = (
+    "patient_id",
+    "match_probability",
+    "match_method",
+    "categories",
+    "password",
+    "minor",
+    "protected",
+)
 
 
 def categories_expr(mask: pl.Expr) -> pl.Expr:
@@ -23,15 +32,22 @@ def categories_expr(mask: pl.Expr) -> pl.Expr:
 
 
 def write_affected_csv(result: LinkResult, path: str | os.PathLike) -> int:
-    """One row per affected patient: the database's own id, probability, method, categories.
+    """One row per affected patient: the database's own id, probability, method, categories,
+    password form, and whether the letter goes to a legal representative (minor, protected).
 
-    Only the controller's own ids leave the process here, no identity field.
+    Only the controller's own ids leave the process here, no identity field (nor the
+    health kinds: they stay in the encrypted case store).
     """
     out = result.affected().select(
         "patient_id",
         pl.col("match_probability").round(6),
         "match_method",
         categories_expr(pl.col("mask")).alias("categories"),
+        pl.col("pw")
+        .replace_strict(PASSWORD_FORM, default=None, return_dtype=pl.String)
+        .alias("password"),
+        "minor",
+        "protected",
     )
     out.write_csv(path)
     return out.height
@@ -42,7 +58,9 @@ def save_to_case(result: LinkResult, store, incident_id: int) -> dict[str, int]:
     affected = store.replace_affected(
         incident_id, iter_affected_persons(result.affected()), result.unmatched_leak_persons
     )
-    items = review_items(result.review, result.leak.persons, result.patients.frame)
+    items = review_items(
+        result.review, result.leak.persons, result.patients.frame, result.reference_date
+    )
     queued = store.add_review(incident_id, items, replace_pending=True)
     store.audit(
         "link.run",

@@ -2,21 +2,26 @@
 
 Read from a CSV/Parquet/any file `vigile.read` understands, or from a SQL
 table by URL (`sqlite:///patients.db#patients`, `postgresql://host/db#patients`).
-Column roles are inferred on the first batch by the detection engine.
+Column roles are inferred on the first batch by the detection engine. A
+legal-protection column (tutelle, curatelle, "majeur protégé"... yes/no or the
+measure's name) gives each patient's `protected` flag.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import polars as pl
 
 from ..detect import classify
 from ..read import ReadError, open_tables
-from .fields import linkage_fields, tidy
-from .roles import LinkRoles, RoleError, infer_id_column, infer_roles
+from ..triage.derive import YES
+from ..triage.persons import fast_fold
+from ..triage.roles import Roles
+from .fields import linkage_fields, on_distinct, tidy
+from .roles import IDENTITY_HELP, RoleError, can_identify, infer_id_column, infer_roles
 
 # Identity fields kept for the letters (AffectedPerson.identity), prefixed "id_" in the frame.
 IDENTITY_FIELDS = (
@@ -32,6 +37,11 @@ IDENTITY_FIELDS = (
     "phone",
 )
 SQL_BATCH_ROWS = 250_000
+# progress(display_path, bytes_read, total_bytes_or_None), for files
+ProgressFn = Callable[[str, int, int | None], None]
+# Cell values that name a protection measure (folded), and those that deny one.
+MEASURE_REGEX = r"\b(?:tutelle|curatelle|sauvegarde|habilitation|mandat|protege|protegee)\b"
+DENIAL_REGEX = r"^(?:sans|pas|aucun|aucune|non|neant|ras)\b"
 
 
 class PatientsError(ValueError):
@@ -40,8 +50,8 @@ class PatientsError(ValueError):
 
 @dataclass(frozen=True)
 class Patients:
-    frame: pl.DataFrame  # patient_id, FIELDS..., id_<identity field>...
-    roles: LinkRoles
+    frame: pl.DataFrame  # patient_id, FIELDS..., id_<identity field>..., protected
+    roles: Roles
     id_column: str
     source: str
 
@@ -73,16 +83,33 @@ def _sql_batches(url: str) -> Iterator[pl.DataFrame]:
         ) from None
 
 
-def _file_batches(path: str) -> Iterator[pl.DataFrame]:
+def _file_batches(path: str, progress: ProgressFn | None) -> Iterator[pl.DataFrame]:
     for item in open_tables(path):
         if isinstance(item, ReadError):
             raise PatientsError(str(item))
-        yield from item.batches()
+        if item.partial_source.kind == "text":
+            raise PatientsError(f"{path}: not a table (a patient database has columns)")
+        if progress:
+            progress(path, item.bytes_read, item.partial_source.size)
+        for batch in item.batches():
+            yield batch
+            if progress:
+                progress(path, item.bytes_read, item.partial_source.size)
         return  # the first table is the patient table
     raise PatientsError(f"{path}: no table found")
 
 
-def _identity_exprs(roles: LinkRoles) -> list[pl.Expr]:
+def protection_flag(e: pl.Expr) -> pl.Expr:
+    """True when a legal-protection cell says yes or names a measure (not "sans tutelle")."""
+    f = fast_fold(e)
+    return (
+        (f.is_in(YES) | (f.str.contains(MEASURE_REGEX) & ~f.str.contains(DENIAL_REGEX)))
+        .fill_null(False)
+        .alias("protected")
+    )
+
+
+def _identity_exprs(roles: Roles) -> list[pl.Expr]:
     def raw(col: str | None) -> pl.Expr:
         return pl.col(col).str.strip_chars() if col else pl.lit(None, dtype=pl.String)
 
@@ -112,26 +139,44 @@ def load_patients(
     source: str | os.PathLike,
     id_column: str | None = None,
     overrides: Mapping[str, str] | None = None,
+    *,
+    progress: ProgressFn | None = None,
 ) -> Patients:
     src = str(source)
-    batches = _sql_batches(src) if is_url(src) else _file_batches(src)
-    roles: LinkRoles | None = None
+    batches = _sql_batches(src) if is_url(src) else _file_batches(src, progress)
+    roles: Roles | None = None
     frames: list[pl.DataFrame] = []
     try:
         for batch in batches:
             if roles is None:
                 findings = classify(batch.head(50_000))
                 roles = infer_roles(findings, batch.head(2000), overrides)
+                if not can_identify(roles):
+                    raise PatientsError(
+                        f"{_display(src)}: no identity columns found; linkage needs "
+                        + IDENTITY_HELP.format(flag="--patient-role")
+                    )
                 if id_column is None:
                     id_column = infer_id_column(findings, batch.head(50_000))
                 elif id_column not in batch.columns:
                     raise RoleError(f"--id-column: no column named {id_column!r}")
-                if not roles.matching_fields():
-                    raise PatientsError(f"{_display(src)}: no identifying column found")
                 exprs = [pl.col(id_column).str.strip_chars().alias("patient_id")]
                 exprs += _identity_exprs(roles)
+            if roles.protection:
+                protected = on_distinct(
+                    batch, [roles.protection], protection_flag(pl.col(roles.protection))
+                )
+            else:
+                protected = pl.Series("protected", [False] * batch.height, dtype=pl.Boolean)
             frames.append(
-                pl.concat([batch.select(exprs), linkage_fields(batch, roles)], how="horizontal")
+                pl.concat(
+                    [
+                        batch.select(exprs),
+                        linkage_fields(batch, roles),
+                        pl.DataFrame([protected.alias("protected")]),
+                    ],
+                    how="horizontal",
+                )
             )
     except ReadError as err:
         raise PatientsError(str(err)) from None

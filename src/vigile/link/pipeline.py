@@ -5,21 +5,33 @@ else the best Splink candidate. A candidate at or above `match_threshold` is a
 match; between `review_threshold` and it, or when two patients score above the
 threshold for the same person, the pair goes to the manual review queue. Leak
 persons with neither are counted as found in no record (art. 34(3)(c)).
+
+Each affected patient gets one exposure record built from all the leak rows linked
+to them: categories, health kinds and password form are the OR of their rows';
+`minor` is an age under 18 on the reference date (the incident's discovery) from
+the patient database's birth date, else the leak's; `protected` comes from the
+database's legal-protection column.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from .deterministic import nir_matches
-from .leak import LeakPersons, categories_of, load_leak
+from .exposure import PASSWORD_FORM, categories_of, kinds_of
+from .leak import LeakPersons, ProgressFn, load_leak
 from .patients import IDENTITY_FIELDS, Patients, load_patients
 from .probabilistic import SplinkOptions, probabilistic_matches
+
+# stage(description) -> a context manager around one long step (progress display)
+StageFn = Callable[[str], AbstractContextManager]
 
 
 @dataclass(frozen=True)
@@ -37,10 +49,14 @@ class LinkResult:
     patients: Patients
     unmatched_leak_persons: int
     timings: dict[str, float]
+    reference_date: dt.date = field(default_factory=dt.date.today)
 
     def affected(self) -> pl.DataFrame:
-        """One row per affected patient: patient_id, match_probability, match_method, mask, id_*."""
-        return affected_frame(self.matches, self.leak.persons, self.patients.frame)
+        """One row per affected patient: patient_id, match_probability, match_method, mask,
+        kinds, pw, minor, protected, id_*."""
+        return affected_frame(
+            self.matches, self.leak.persons, self.patients.frame, self.reference_date
+        )
 
     def counts(self) -> dict[str, int]:
         m = self.matches.get_column("match_method").value_counts()
@@ -61,20 +77,51 @@ class LinkResult:
         }
 
 
+def is_minor(birth_iso: pl.Expr, reference_date: dt.date) -> pl.Expr:
+    """Under 18 on `reference_date`, from an ISO birth date string (False when unknown;
+    a birth date after the reference day is an entry error, not a minor)."""
+    birth = birth_iso.str.to_date("%Y-%m-%d", strict=False)
+    ref = reference_date
+    had_birthday = (birth.dt.month() < ref.month) | (
+        (birth.dt.month() == ref.month) & (birth.dt.day() <= ref.day)
+    )
+    age = pl.lit(ref.year) - birth.dt.year() - pl.when(had_birthday).then(0).otherwise(1)
+    return age.is_between(0, 17).fill_null(False)
+
+
 def affected_frame(
-    matches: pl.DataFrame, persons: pl.DataFrame, patients: pl.DataFrame
+    matches: pl.DataFrame,
+    persons: pl.DataFrame,
+    patients: pl.DataFrame,
+    reference_date: dt.date,
 ) -> pl.DataFrame:
+    """One row per affected patient, from all the leak persons linked to them."""
     id_cols = [f"id_{f}" for f in IDENTITY_FIELDS]
     return (
-        matches.join(persons.select("leak_key", "mask"), on="leak_key")
+        matches.join(
+            persons.select("leak_key", "mask", "kinds", "pw", pl.col("birth_date").alias("_lb")),
+            on="leak_key",
+        )
         .group_by("patient_id")
         .agg(
             pl.col("match_probability").max(),
             # "nir" when any of the person's leak records was linked by NIR.
             pl.col("match_method").min().alias("match_method"),
             pl.col("mask").bitwise_or(),
+            pl.col("kinds").bitwise_or(),
+            pl.col("pw").max(),
+            pl.col("_lb").max(),  # the youngest, if the leak disagrees with itself
         )
-        .join(patients.select("patient_id", *id_cols), on="patient_id", how="left")
+        .join(
+            patients.select("patient_id", *id_cols, pl.col("birth_date").alias("_pb"), "protected"),
+            on="patient_id",
+            how="left",
+        )
+        .with_columns(
+            is_minor(pl.coalesce("_pb", "_lb"), reference_date).alias("minor"),
+            pl.col("protected").fill_null(False),
+        )
+        .drop("_lb", "_pb")
         .sort("patient_id")
     )
 
@@ -90,6 +137,10 @@ def iter_affected_persons(affected: pl.DataFrame) -> Iterator:
             match_method=row["match_method"],
             categories=categories_of(row["mask"]),
             identity={f: row[f"id_{f}"] for f in IDENTITY_FIELDS if row[f"id_{f}"]},
+            health_kinds=kinds_of(row["kinds"]),
+            password=PASSWORD_FORM.get(row["pw"]),
+            minor=bool(row["minor"]),
+            protected=bool(row["protected"]),
         )
 
 
@@ -117,33 +168,59 @@ def link(
     leak_roles: Mapping[str, str] | None = None,
     patient_roles: Mapping[str, str] | None = None,
     options: LinkOptions | None = None,
+    reference_date: dt.date | None = None,
+    progress: ProgressFn | None = None,
+    stage: StageFn | None = None,
 ) -> LinkResult:
-    options = options or LinkOptions()
+    """Read the leak (once) and the patient database, then link them (`link_loaded`).
+
+    `reference_date`: the day ages are counted at for `minor` (the incident's discovery;
+    default today). `progress(path, bytes_read, total)` follows the two reads; `stage`
+    wraps each linkage pass (progress displays)."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    leak = load_leak(leak_path, leak_roles)
+    leak = load_leak(leak_path, leak_roles, progress=progress)
     timings["read_leak"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    patients = load_patients(patients_source, id_column, patient_roles)
+    patients = load_patients(patients_source, id_column, patient_roles, progress=progress)
     timings["read_patients"] = time.perf_counter() - t
+    result = link_loaded(leak, patients, options=options, reference_date=reference_date,
+                         stage=stage)  # fmt: skip
+    result.timings.update(timings)
+    return result
 
+
+def link_loaded(
+    leak: LeakPersons,
+    patients: Patients,
+    *,
+    options: LinkOptions | None = None,
+    reference_date: dt.date | None = None,
+    stage: StageFn | None = None,
+) -> LinkResult:
+    """NIR pass, then Splink on the rest, then one patient at most per leak person."""
+    options = options or LinkOptions()
+    stage = stage or (lambda _name: nullcontext())
+    timings: dict[str, float] = {}
     t = time.perf_counter()
-    by_nir = nir_matches(leak.persons, patients.frame).with_columns(
-        pl.lit("nir").alias("match_method")
-    )
+    with stage("NIR pass"):
+        by_nir = nir_matches(leak.persons, patients.frame).with_columns(
+            pl.lit("nir").alias("match_method")
+        )
     timings["nir_pass"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    rest_leak = leak.persons.join(by_nir, on="leak_key", how="anti")
-    rest_patients = patients.frame.join(by_nir, on="patient_id", how="anti")
-    splink_opts = SplinkOptions(
-        review_threshold=options.review_threshold,
-        max_pairs_u=options.splink.max_pairs_u,
-        seed=options.splink.seed,
-    )
-    candidates = probabilistic_matches(rest_leak, rest_patients, splink_opts)
-    prob_matches, review = choose(candidates, options)
+    with stage("probabilistic pass (Splink)"):
+        rest_leak = leak.persons.join(by_nir, on="leak_key", how="anti")
+        rest_patients = patients.frame.join(by_nir, on="patient_id", how="anti")
+        splink_opts = SplinkOptions(
+            review_threshold=options.review_threshold,
+            max_pairs_u=options.splink.max_pairs_u,
+            seed=options.splink.seed,
+        )
+        candidates = probabilistic_matches(rest_leak, rest_patients, splink_opts)
+        prob_matches, review = choose(candidates, options)
     timings["splink_pass"] = time.perf_counter() - t
 
     matches = pl.concat(
@@ -153,4 +230,6 @@ def link(
         ]
     )
     unmatched = leak.persons.height - matches.height - review.height
-    return LinkResult(matches, review, leak, patients, unmatched, timings)
+    return LinkResult(
+        matches, review, leak, patients, unmatched, timings, reference_date or dt.date.today()
+    )

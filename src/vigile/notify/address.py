@@ -114,12 +114,39 @@ def _name_line(identity: Mapping[str, str]) -> str:
     return line[:MAX_CHARS].rstrip()
 
 
-def address_block(identity: Mapping[str, str]) -> AddressBlock:
+REPRESENTATIVES = "AUX REPRESENTANTS LEGAUX DE"
+
+
+def _recipient_lines(identity: Mapping[str, str], representatives: bool, room: int) -> list[str]:
+    """Line 1 (and 2) of the block: the person, or their legal representatives.
+
+    For representatives: "AUX REPRESENTANTS LEGAUX DE <NAME>" on one line when it fits in
+    38 characters; else the qualifier, then the name on line 2 when the block has room;
+    else one line with the initial of the given names."""
+    name = _name_line(identity)
+    if not representatives:
+        return [name]
+    one = f"{REPRESENTATIVES} {name}"
+    if len(one) <= MAX_CHARS:
+        return [one]
+    if room >= 2:
+        return [REPRESENTATIVES, name]
+    first = postal_text(identity.get("first_name", ""))
+    last = postal_text(identity.get("last_name", ""))
+    short = f"{REPRESENTATIVES} {first[:1]} {last}" if first else one
+    if len(short) > MAX_CHARS:
+        raise AddressError("the representatives' line does not fit in the address block")
+    return [short]
+
+
+def address_block(identity: Mapping[str, str], representatives: bool = False) -> AddressBlock:
     """The block for a person's identity dict (last_name, first_name, address, postcode, city).
 
-    `address` may hold several lines separated by newlines or " / ".
+    `address` may hold several lines separated by newlines or " / ". With
+    `representatives` (a minor, a protected person), the block is addressed to the
+    person's legal representatives: "AUX REPRESENTANTS LEGAUX DE" and the person's name.
     """
-    name = _name_line(identity)
+    _name_line(identity)  # no last name: refused before anything else
     postcode = _SPACES.sub("", identity.get("postcode", "") or "")
     if not _POSTCODE.match(postcode):
         raise AddressError("missing or malformed postcode")
@@ -136,7 +163,8 @@ def address_block(identity: Mapping[str, str]) -> AddressBlock:
             street_lines.extend(_wrap(line))
     if not street_lines:
         raise AddressError("no street address")
-    lines = (name, *street_lines, last)
+    room = MAX_LINES - len(street_lines) - 1
+    lines = (*_recipient_lines(identity, representatives, room), *street_lines, last)
     if len(lines) > MAX_LINES:
         raise AddressError("the address needs more than 6 lines")
     return AddressBlock(lines)

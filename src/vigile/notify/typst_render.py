@@ -24,6 +24,31 @@ class RenderError(RuntimeError):
     """Typst refused a document (the message names the template, never the data)."""
 
 
+def _failed(template: str, e: Exception) -> RenderError:
+    # Typst diagnostics can quote the input: keep only the first line of the first message,
+    # which names the template construct, never a value.
+    first = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+    return RenderError(f"typst failed on template {template}: {first}")
+
+
+class Template:
+    """One template compiled many times with different inputs (fonts loaded once)."""
+
+    def __init__(self, template: str):
+        self.template = template
+        self._compiler = typst.Compiler(
+            str(TEMPLATES / template), root=str(TEMPLATES), ignore_system_fonts=True
+        )
+
+    def render(self, data: dict) -> bytes:
+        try:
+            return self._compiler.compile(
+                sys_inputs={"data": _encode(data)}, timestamp=_EPOCH, pdf_tags=False
+            )
+        except typst.TypstError as e:
+            raise _failed(self.template, e) from None
+
+
 def render_pdf(template: str, data: dict, workdir: Path | None = None) -> bytes:
     """Compile templates/<template> with `data` as sys.inputs.data; return the PDF bytes.
 
@@ -45,7 +70,4 @@ def render_pdf(template: str, data: dict, workdir: Path | None = None) -> bytes:
             pdf_tags=False,  # print-only output; tagging makes compiles 4x slower, PDFs 3x larger
         )
     except typst.TypstError as e:
-        # Typst diagnostics can quote the input: keep only the first line of the first message,
-        # which names the template construct, never a value.
-        first = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
-        raise RenderError(f"typst failed on template {template}: {first}") from None
+        raise _failed(template, e) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -14,17 +14,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from ..case import PARIS, AffectedPerson, CaseStore
+from ..case import contacts as case_contacts
 from ..case.clock import utcnow
 from ..case.codes import find_person, normalize_code, store_subkey
-from ..case.store import CaseStore
-from . import attestation, casedata
+from ..wording import describe
+from . import attestation
 from .config import PortalConfig
-from .content import advice_for, exposed_in_words
-from .limits import Lockout, TokenBucket, WindowCounter
+from .limits import Lockout, TokenBucket, WindowCounter, client_key
+from .retry import retry_concurrent
 from .security import BASE_HEADERS, CSRF_COOKIE, SESSION_COOKIE, Csrf, SessionSealer
 
 HERE = Path(__file__).parent
 access_log = logging.getLogger("vigile.portal.access")
+limits_log = logging.getLogger("vigile.portal.limits")
 _MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
 
 
@@ -71,8 +74,25 @@ class Portal:
         return {
             "controller": inc.controller or "Le responsable du traitement",
             "dpo_contact": inc.dpo_contact or "voir le courrier reçu",
-            "discovered": _french_date(inc.discovered.date()),
+            "discovered": _french_date(inc.discovered.astimezone(PARIS).date()),
         }
+
+    def person(self, person_ref: str, purpose: str) -> AffectedPerson | None:
+        """The person's exposure record (the read is audited as `purpose`)."""
+        return retry_concurrent(self.store.exposure, self.incident.id, person_ref, purpose)
+
+    def no_code_allowed(self, client: str) -> bool:
+        """Whether a no-code request may be queued now: the client's own daily bound (in
+        memory) and the hourly bound of all clients together (counted in the store)."""
+        if not self.identity_requests.hit(client):
+            limits_log.warning("no-code request not queued: per-client bound reached")
+            return False
+        since = utcnow() - timedelta(hours=1)
+        recent = case_contacts.count_requests(self.store, self.incident.id, since)
+        if recent >= self.config.no_code_requests_per_hour:
+            limits_log.warning("no-code request not queued: hourly bound of all clients reached")
+            return False
+        return True
 
 
 class Guard:
@@ -98,11 +118,13 @@ class Guard:
                 message["headers"] = list(message.get("headers", [])) + list(headers)
             await send(message)
 
-        client = (scope.get("client") or ("?", 0))[0]
+        client = client_key((scope.get("client") or ("?", 0))[0])
         if not self.portal.global_bucket.allow():
-            await _plain(send_secured, 503, "Service très demandé : réessayez dans un instant.")
+            await _plain(
+                send_secured, 503, "Service très demandé\u00a0: réessayez dans un instant."
+            )
         elif not self.portal.client_requests.hit(client):
-            await _plain(send_secured, 429, "Trop de demandes : réessayez dans une minute.")
+            await _plain(send_secured, 429, "Trop de demandes\u00a0: réessayez dans une minute.")
         else:
             await self.app(scope, receive, send_secured)
         ms = (time.perf_counter() - t0) * 1000
@@ -170,14 +192,14 @@ def create_app(portal: Portal) -> FastAPI:
         return opened[1]
 
     def client(request: Request) -> str:
-        return request.client.host if request.client else "?"
+        return client_key(request.client.host if request.client else None)
 
     expired = "Votre session a expiré. Saisissez à nouveau votre code."
     bad_form = "Le formulaire a expiré. Revenez à l'accueil et recommencez."
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request):
-        return render(request, "index.html", "Vos données sont-elles concernées ?")
+        return render(request, "index.html", "Vos données sont-elles concernées\u202f?")
 
     @app.post("/code", response_class=HTMLResponse)
     def enter_code(
@@ -186,7 +208,7 @@ def create_app(portal: Portal) -> FastAPI:
         if not csrf_ok(request, csrf):
             return message(request, bad_form, 403)
         who = client(request)
-        title = "Vos données sont-elles concernées ?"
+        title = "Vos données sont-elles concernées\u202f?"
         if portal.lockout.locked(who):
             return message(
                 request,
@@ -224,16 +246,18 @@ def create_app(portal: Portal) -> FastAPI:
         return resp
 
     def person_page(request: Request, ref: str, status: int = 200, **extra):
-        view = casedata.person(portal.store, iid, ref, "portal.page_view")
-        if view is None:
+        person = portal.person(ref, "portal.page_view")
+        if person is None:
             return message(request, expired, 403)
+        text = describe(person.categories, person.password)  # the letter's own words
         return render(
             request,
             "dossier.html",
             "Vos données faisaient partie de la fuite",
             status,
-            exposed=exposed_in_words(view.categories),
-            advice=advice_for(view.categories),
+            exposed=text.exposed,
+            not_exposed=text.not_exposed,
+            advice=text.advice_texts(),
             **extra,
         )
 
@@ -249,10 +273,11 @@ def create_app(portal: Portal) -> FastAPI:
         ref = session(request)
         if ref is None:
             return RedirectResponse("/", status_code=303)
-        view = casedata.person(portal.store, iid, ref, "portal.attestation")
-        if view is None:
+        person = portal.person(ref, "portal.attestation")
+        if person is None:
             return message(request, expired, 403)
-        ident = view.identity
+        ident = person.identity
+        text = describe(person.categories, person.password)
         inc = portal.incident
         facts = attestation.AttestationFacts(
             controller=inc.controller or "Le responsable du traitement",
@@ -261,7 +286,8 @@ def create_app(portal: Portal) -> FastAPI:
             dpo_contact=inc.dpo_contact or "",
             full_name=f"{ident.get('first_name', '')} {ident.get('last_name', '')}".strip(),
             birth_date=_birth_date_fr(ident.get("birth_date", "")),
-            exposed=exposed_in_words(view.categories),
+            exposed=list(text.exposed),
+            not_exposed=list(text.not_exposed),
             issued=utcnow(),
         )
         pdf = attestation.build_pdf(facts, portal.signing_key)
@@ -285,7 +311,7 @@ def create_app(portal: Portal) -> FastAPI:
             return person_page(
                 request, ref, 400, optin_error="cette adresse électronique n'est pas valide."
             )
-        casedata.save_email_optin(portal.store, iid, ref, email)
+        retry_concurrent(case_contacts.save_email_optin, portal.store, iid, ref, email)
         return person_page(request, ref, optin_saved=True)
 
     @app.post("/mon-dossier/fin")
@@ -311,8 +337,6 @@ def create_app(portal: Portal) -> FastAPI:
     ):
         if not csrf_ok(request, csrf):
             return message(request, bad_form, 403)
-        if not portal.identity_requests.hit(client(request)):
-            return message(request, "Vous avez déjà fait plusieurs demandes aujourd'hui.", 429)
         fields = {
             "last_name": last_name.strip()[:100],
             "first_name": first_name.strip()[:100],
@@ -320,8 +344,10 @@ def create_app(portal: Portal) -> FastAPI:
             "postcode": postcode.strip()[:10],
         }
         # Nothing is looked up here: the same write and the same page for everyone, so
-        # neither the answer nor its timing depends on what the store holds.
-        casedata.queue_request(portal.store, iid, fields)
+        # neither the answer nor its timing depends on what the store holds. Past a bound
+        # nothing is queued and the page is still the same: it says nothing either way.
+        if portal.no_code_allowed(client(request)):
+            retry_concurrent(case_contacts.queue_request, portal.store, iid, fields)
         return render(request, "demande_recue.html", "Demande enregistrée")
 
     @app.get("/attestation/cle-publique.pem")

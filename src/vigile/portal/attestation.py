@@ -3,7 +3,8 @@
 The signed statement is a canonical JSON object; its Ed25519 signature and the
 SHA-256 fingerprint of the public key are printed on the page and stored in the
 PDF metadata (subject = statement, keywords = signature), so anyone holding the
-public key (served at /attestation/cle-publique.pem) can verify it.
+public key (served at /attestation/cle-publique.pem) can verify it. What was and was not
+exposed is said in the letter's own words (`vigile.wording.describe`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import base64
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -21,9 +22,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fpdf import FPDF
 
+from ..case import PARIS, show_time
+
 SIGNATURE_PREFIX = "ed25519:"
 # The PDF core fonts are Latin-1: typographic characters outside it are spelt plainly.
-_LATIN1 = str.maketrans({"…": "...", "’": "'", "œ": "oe", "Œ": "OE", "–": "-", "—": "-"})
+_LATIN1 = str.maketrans(
+    {"…": "...", "’": "'", "œ": "oe", "Œ": "OE", "–": "-", "—": "-", "\u202f": "\u00a0"}
+)
 
 
 def load_signing_key(path: str | Path) -> Ed25519PrivateKey:
@@ -72,8 +77,9 @@ class AttestationFacts:
     dpo_contact: str
     full_name: str
     birth_date: str
-    exposed: list[str]  # categories in words
+    exposed: list[str]  # what was exposed, in the letter's words (describe().exposed)
     issued: datetime
+    not_exposed: list[str] = field(default_factory=list)  # describe().not_exposed
 
 
 def build_pdf(facts: AttestationFacts, key: Ed25519PrivateKey) -> bytes:
@@ -82,9 +88,10 @@ def build_pdf(facts: AttestationFacts, key: Ed25519PrivateKey) -> bytes:
         "id": str(uuid.uuid4()),
         "controller": facts.controller,
         "incident": facts.incident,
-        "discovered": facts.discovered.date().isoformat(),
+        "discovered": facts.discovered.astimezone(PARIS).date().isoformat(),
         "person": {"name": facts.full_name, "birth_date": facts.birth_date},
-        "exposed": facts.exposed,
+        "exposed": list(facts.exposed),
+        "not_exposed": list(facts.not_exposed),
         "issued": facts.issued.isoformat(timespec="seconds"),
     }
     body = canonical(statement)
@@ -99,20 +106,26 @@ def build_pdf(facts: AttestationFacts, key: Ed25519PrivateKey) -> bytes:
     pdf.set_lang("fr-FR")
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    _para(pdf, 0, 9, _l1("Attestation : vos données faisaient partie d'une violation"))
+    _para(pdf, 0, 9, _l1("Attestation\u00a0: vos données faisaient partie d'une violation"))
     pdf.ln(4)
     pdf.set_font("Helvetica", "", 11)
     text = (
         f"{facts.controller}, responsable du traitement, atteste que les données personnelles "
         f"de {facts.full_name}, né(e) le {facts.birth_date}, figuraient dans les données "
         f"concernées par la violation de données constatée le "
-        f"{facts.discovered.strftime('%d/%m/%Y')} (référence : {facts.incident})."
+        f"{facts.discovered.astimezone(PARIS).strftime('%d/%m/%Y')} "
+        f"(référence\u00a0: {facts.incident})."
     )
     _para(pdf, 0, 6, _l1(text))
     pdf.ln(3)
-    _para(pdf, 0, 6, _l1("Données concernées :"))
+    _para(pdf, 0, 6, _l1("Données concernées\u00a0:"))
     for item in facts.exposed:
         _para(pdf, 0, 6, _l1(f"  - {item}"))
+    if facts.not_exposed:
+        pdf.ln(2)
+        _para(pdf, 0, 6, _l1("Ces données ne contenaient pas\u00a0:"))
+        for item in facts.not_exposed:
+            _para(pdf, 0, 6, _l1(f"  - {item}"))
     pdf.ln(3)
     _para(
         pdf,
@@ -121,17 +134,19 @@ def build_pdf(facts: AttestationFacts, key: Ed25519PrivateKey) -> bytes:
         _l1(
             "Cette attestation peut être jointe à une plainte (commissariat, gendarmerie, "
             "17Cyber) ou à une demande auprès de votre banque. Délégué à la protection des "
-            f"données : {facts.dpo_contact}."
+            f"données\u00a0: {facts.dpo_contact}."
         ),
     )
     pdf.ln(3)
-    _para(pdf, 0, 6, _l1(f"Délivrée le {facts.issued.strftime('%d/%m/%Y à %H:%M')} UTC."))
+    _para(pdf, 0, 6, _l1(f"Délivrée le {show_time(facts.issued)}."))
     pdf.ln(6)
     pdf.set_font("Courier", "", 7)
-    _para(pdf, 0, 3.5, f"Identifiant : {statement['id']}")
-    _para(pdf, 0, 3.5, f"Signature Ed25519 : {signature}")
-    _para(pdf, 0, 3.5, f"Empreinte de la clé publique : {fp}")
-    _para(pdf, 0, 3.5, _l1("Données signées : métadonnées « Sujet » de ce document."))
+    _para(pdf, 0, 3.5, _l1(f"Identifiant\u00a0: {statement['id']}"))
+    _para(pdf, 0, 3.5, _l1(f"Signature Ed25519\u00a0: {signature}"))
+    _para(pdf, 0, 3.5, _l1(f"Empreinte de la clé publique\u00a0: {fp}"))
+    _para(
+        pdf, 0, 3.5, _l1("Données signées\u00a0: métadonnées «\u00a0Sujet\u00a0» de ce document.")
+    )
     return bytes(pdf.output())
 
 

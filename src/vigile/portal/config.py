@@ -18,8 +18,12 @@ class PortalConfig:
     lockout_s: float = 60 * 60
     # Wrong codes from all clients together per hour: the ceiling on distributed guessing.
     global_code_failures_per_hour: int = 5_000
-    # No-code identity requests per client per day.
+    # No-code identity requests per client (IPv4 address / IPv6 /64) per day, in memory.
     identity_requests_per_day: int = 5
+    # No-code requests of all clients together in the last hour, counted in the case store
+    # (shared by every worker process). Past either bound the answer page is unchanged and
+    # nothing is queued.
+    no_code_requests_per_hour: int = 1_000
     # Minutes a person's page stays open after the code was entered.
     session_minutes: int = 15
     # Send HSTS and Secure cookies even if the proxy did not say https.

@@ -1,13 +1,16 @@
 """In-process rate limits and lockouts (thread-safe; one set per server process).
 
-Counters live in memory, not in the store: they hold client addresses, which
-are personal data and have no business in the case. With several worker
-processes each has its own counters: divide the limits by the worker count
-(docs/portal-production.md).
+Per-client counters live in memory, not in the store: they hold client addresses, which
+are personal data and have no business in the case. With several worker processes each
+has its own counters: divide the limits by the worker count (docs/portal-production.md).
+A client is an IPv4 address or an IPv6 /64 (one subscriber's whole network, which hands
+out addresses at will), see `client_key`. The hourly bound on no-code requests of all
+clients together is counted in the case store (`vigile.case.contacts.count_requests`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +18,23 @@ from dataclasses import dataclass
 
 Clock = Callable[[], float]
 _PRUNE_AT = 100_000  # entries before expired ones are swept
+
+
+def client_key(host: str | None) -> str:
+    """The key per-client limits count under: an IPv4 address, or the /64 network of an
+    IPv6 address (an IPv4-mapped IPv6 address counts as its IPv4). Anything else (no
+    address, a test client's name) is kept as it is."""
+    if not host:
+        return "?"
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host[:100]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
 
 
 class TokenBucket:

@@ -2,8 +2,11 @@
 
 Workers are separate processes (the look-up is CPU-bound Python + scrypt), so
 they rebuild the app from environment variables in `app_from_env`; the store
-key reaches them the usual way (VIGILE_KEY or VIGILE_KEY_FILE). Limits are in
-memory per process: global ceilings are divided among the workers.
+key reaches them the usual way: `serve` puts the key file it was given (the one
+`vigile.cli.common.open_case` found) in VIGILE_KEY_FILE, or VIGILE_KEY is inherited,
+and a worker without either finds the file `vigile case new` created. Per-client and
+code-guessing limits are in memory per process: their ceilings are divided among the
+workers. The hourly bound on no-code requests is counted in the store, shared by all.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import os
 
 import uvicorn
 
-from ..case import open_store
+from ..case import find_key_file, open_store
+from ..case.keys import ENV_KEY_FILE
 from .app import Portal, create_app
 from .attestation import load_signing_key
 from .config import PortalConfig
@@ -30,7 +34,8 @@ ENV_DB, ENV_INCIDENT, ENV_CONFIG, ENV_SIGNING = (
 
 def app_from_env():
     """uvicorn factory for worker processes."""
-    store = open_store(os.environ[ENV_DB], actor="portal", create=False)
+    url = os.environ[ENV_DB]
+    store = open_store(url, key_file=find_key_file(url), actor="portal", create=False)
     cfg = PortalConfig(**json.loads(os.environ.get(ENV_CONFIG, "{}")))
     signing = os.environ.get(ENV_SIGNING)
     key = load_signing_key(signing) if signing else None
@@ -47,6 +52,7 @@ def serve(
     signing_key_file: str | None = None,
     forwarded_allow_ips: str = "127.0.0.1",
     workers: int = 1,
+    key_file: str | os.PathLike | None = None,
 ) -> None:
     """Serve until interrupted. Client address and scheme come from X-Forwarded-For/-Proto
     only when sent by `forwarded_allow_ips` (the reverse proxy)."""
@@ -57,8 +63,11 @@ def serve(
             global_rate=cfg.global_rate / workers,
             global_burst=max(1, cfg.global_burst // workers),
             global_code_failures_per_hour=max(1, cfg.global_code_failures_per_hour // workers),
+            identity_requests_per_day=max(1, cfg.identity_requests_per_day // workers),
         )
     os.environ[ENV_DB] = db_url
+    if key_file:
+        os.environ[ENV_KEY_FILE] = os.path.abspath(key_file)  # the workers' key
     os.environ[ENV_INCIDENT] = str(incident_id)
     os.environ[ENV_CONFIG] = json.dumps(dataclasses.asdict(cfg))
     if signing_key_file:

@@ -23,7 +23,8 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from vigile.read.errors import ReadError, safe_message
-from vigile.read.limits import Budget
+from vigile.read.limits import Budget, Meter
+from vigile.read.names import shown
 
 COPY_CHUNK = 1 << 20
 STREAM_OPENERS: dict[str, Callable[[BinaryIO], BinaryIO]] = {
@@ -98,8 +99,11 @@ def _extract(
     budget: Budget,
     produced_before: int,
     consumed: Callable[[], int],
+    meter: Meter | None = None,
 ) -> tuple[tempfile.TemporaryDirectory, Path, str, int, ReadError | None]:
-    """Copy `src` into a fresh temp dir; stops with ReadError on limits."""
+    """Copy `src` into a fresh temp dir; stops with ReadError on limits. For a stream
+    (tar, gzip) `produced_before` and `consumed` count the whole stream, so the ratio is
+    over every member so far; a zip passes each member's own counts and its `meter`."""
     tmp = tempfile.TemporaryDirectory(prefix="vigile-")
     out = Path(tmp.name) / f"m{budget.entries:05d}{_safe_suffix(name)}"
     h = hashlib.sha256()
@@ -118,7 +122,18 @@ def _extract(
                 break
             size += len(chunk)
             h.update(chunk)
-            budget.add_bytes(display, len(chunk), produced_before + size, consumed())
+            if size > budget.limits.max_member_uncompressed:
+                tmp.cleanup()
+                raise ReadError(
+                    display,
+                    "decompression bomb: member larger than"
+                    f" {budget.limits.max_member_uncompressed} bytes, stopped",
+                )
+            try:
+                budget.add_bytes(display, len(chunk), produced_before + size, consumed(), meter)
+            except ReadError:
+                tmp.cleanup()
+                raise
             dst.write(chunk)
     return tmp, out, h.hexdigest(), size, broken
 
@@ -134,11 +149,12 @@ def zip_members(path: Path, display: str, budget: Budget) -> Iterator[Member | R
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         yield ReadError(display, f"corrupt or truncated zip ({type(exc).__name__})")
         return
+    meter = Meter()
     with zf:
         for info in infos:
             if info.is_dir():
                 continue
-            mdisplay = f"{display}!{info.filename}"
+            mdisplay = f"{display}!{shown(info.filename)}"
             budget.add_entry(mdisplay)
             why = unsafe_name(info.filename)
             if why:
@@ -163,13 +179,14 @@ def zip_members(path: Path, display: str, budget: Budget) -> Iterator[Member | R
 
                 try:
                     tmp, out, sha, size, broken = _extract(
-                        src, info.filename, mdisplay, budget, 0, consumed
+                        src, info.filename, mdisplay, budget, 0, consumed, meter
                     )
                 except ReadError as exc:
                     yield exc
-                    if "total uncompressed" in exc.message:
+                    if "total uncompressed" in exc.message or "archive's members" in exc.message:
                         return
                     continue
+                meter.close_member(size, consumed())
             if broken:
                 yield broken
             yield Member(mdisplay, out, sha, size, tmp, info.header_offset + info.compress_size)
@@ -187,7 +204,7 @@ def tar_members(
         return
     try:
         for info in tf:
-            mdisplay = f"{display}!{info.name}"
+            mdisplay = f"{display}!{shown(info.name)}"
             if info.isdir():
                 continue
             budget.add_entry(mdisplay)
@@ -244,7 +261,7 @@ def single_member(
             name = name[: -len(suffix)]
             break
     name = name or "data"
-    mdisplay = f"{display}!{name}"
+    mdisplay = f"{display}!{shown(name)}"
     budget.add_entry(mdisplay)
 
     class _Prefixed:
@@ -267,26 +284,3 @@ def single_member(
     if broken:
         yield broken
     yield Member(mdisplay, out, sha, size, tmp, counter.n)
-
-
-def check_zip_container(path: Path, display: str, budget: Budget) -> None:
-    """Stream-decompress every member of an xlsx/ods (discarding output) under the limits,
-    before handing it to calamine. Raises ReadError."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                budget.add_entry(f"{display}!{info.filename}")
-                if info.flag_bits & 0x1:
-                    raise ReadError(display, "encrypted workbook, not scanned")
-                produced = 0
-                with zf.open(info) as src:
-                    while chunk := src.read(COPY_CHUNK):
-                        produced += len(chunk)
-                        consumed = info.compress_size - getattr(src, "_compress_left", 0)
-                        budget.add_bytes(display, len(chunk), produced, consumed)
-    except ReadError:
-        raise
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as exc:
-        raise ReadError(display, f"corrupt or truncated workbook ({type(exc).__name__})") from None
-    except zlib_errors() as exc:
-        raise ReadError(display, f"corrupt workbook ({safe_message(exc)})") from None

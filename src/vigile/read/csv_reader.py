@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,10 @@ QUOTE = b'"'
 # the last column (a free-text comment holding an unquoted delimiter is the usual cause).
 EXTRA_FIELDS = 8
 RAGGED = "ragged rows:"
+BLOCK_CELLS = 8_000_000  # cells of a block parsed at once
+UNQUOTED_PART = 2 << 20  # bytes of a block read without quotes parsed at once
+MAX_COLUMNS = 10_000  # a header with more fields than this keeps the first ones
+UNKNOWN_WIDTH = 256  # columns of a file whose first record is too long to be a header
 
 
 def record_boundary(buf: bytes, *, first: bool = False) -> int:
@@ -82,6 +87,12 @@ class RaggedMerger:
     def merge(self, df: pl.DataFrame) -> pl.DataFrame:
         if all(df[e].null_count() == df.height for e in self.extras):
             return df.select(self.names)  # no extra field (null counts are stored: no pass)
+        if df[self.extras[-1]].null_count() < df.height:
+            # polars dropped whatever came after the last extra field of these rows.
+            self.table.incomplete(
+                f"rows with more than {EXTRA_FIELDS} fields beyond the header: the fields"
+                " after those were dropped"
+            )
         has_extra = pl.any_horizontal(pl.col(self.extras).is_not_null())
         ragged = df.select(has_extra.sum()).item()
         if ragged:
@@ -105,13 +116,112 @@ class RaggedMerger:
         return df.select(self.names)
 
 
+LONG = "long lines"
+
+
+def has_long_line(buf: bytes | mmap.mmap, limit: int) -> bool:
+    """Whether `buf` may hold a line longer than `limit` bytes: cheap, since every
+    window of limit/2 bytes holding a newline (found at once in ordinary text) proves
+    that no line is longer than `limit`."""
+    window = max(1, limit // 2)
+    n = len(buf)
+    find = buf.find  # bytes and mmap alike: nothing copied
+    return any(find(b"\n", i, i + window) < 0 for i in range(0, n - window + 1, window))
+
+
+def long_lines(block: bytes, limit: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of the lines longer than `limit` bytes, newline included."""
+    pos, n = 0, len(block)
+    while pos < n:
+        nl = block.find(b"\n", pos)
+        end = n if nl < 0 else nl + 1
+        if end - pos > limit:
+            yield pos, end
+        pos = end
+
+
+def pieces(line: bytes, limit: int) -> Iterator[bytes]:
+    """`line` (without its line ending) in pieces of at most `limit` bytes, never cutting
+    a UTF-8 sequence."""
+    line = line.rstrip(b"\r\n")
+    pos = 0
+    while pos < len(line):
+        end = min(len(line), pos + limit)
+        while end < len(line) and end > pos + 1 and (line[end] & 0xC0) == 0x80:
+            end -= 1
+        yield line[pos:end]
+        pos = end
+
+
+def split_rows(piece: bytes, delimiter: str, width: int) -> list[list[str | None]]:
+    """Rows of `width` fields from a piece of an over-long line. Lone CRs end records (old
+    Mac line endings make a whole file one line). A record with far more fields than the
+    header is records run together: its fields are laid out `width` to a row. Otherwise
+    the fields past the width are joined (by the delimiter) into the last one. Quotes
+    are honoured within a piece only; nothing is dropped."""
+    text = piece.decode("utf-8", errors="vigile-cp1252")
+    rows: list[list[str | None]] = []
+    for record in text.split("\r") if "\r" in text else (text,):
+        fields = _fields(record, delimiter)
+        if len(fields) > 2 * max(width, EXTRA_FIELDS):
+            chunks = [fields[i : i + width] for i in range(0, len(fields), max(width, 1))]
+        elif len(fields) > width:
+            chunks = [fields[: width - 1] + [delimiter.join(fields[width - 1 :])]]
+        else:
+            chunks = [fields]
+        for chunk in chunks:
+            row: list[str | None] = [f if f != "" else None for f in chunk]
+            rows.append(row + [None] * (width - len(row)))
+    return rows
+
+
+def _fields(record: str, delimiter: str) -> list[str]:
+    if '"' in record:
+        try:
+            return next(csv.reader([record], delimiter=delimiter, quotechar='"'), [])
+        except csv.Error:
+            pass
+    return record.split(delimiter)
+
+
 class _BlockParser(RaggedMerger):
     def __init__(self, table: Table, names: list[str], delimiter: str, ragged: int = 0):
         super().__init__(table, names, delimiter, ragged)
         self.unquoted_blocks = 0
         self.fixed_blocks = 0
+        self.long_lines = 0
 
-    def parse(self, block: bytes) -> pl.DataFrame:
+    def parse_block(self, block: bytes, limit: int) -> Iterator[pl.DataFrame]:
+        """The block's rows in one or more frames, extra fields not merged yet; lines
+        longer than `limit` bytes never reach polars (see `long_frame`)."""
+        if not has_long_line(block, limit):
+            yield from self.parse(block)
+            return
+        run = 0
+        for start, end in long_lines(block, limit):
+            if block[run:start].strip():
+                yield from self.parse(block[run:start])
+            yield self.long_frame(block[start:end], limit)
+            run = end
+        if block[run:].strip():
+            yield from self.parse(block[run:])
+
+    def long_frame(self, line: bytes, limit: int) -> pl.DataFrame:
+        """One over-long line, read in pieces of `limit` bytes (see `split_rows`)."""
+        width = len(self.names)
+        rows = [
+            row for piece in pieces(line, limit) for row in split_rows(piece, self.delimiter, width)
+        ]
+        self.long_lines += 1
+        self.table.warn(
+            f"{LONG}: {self.long_lines} line(s) longer than {limit} bytes were read in pieces"
+            f" of {limit} bytes, split at the delimiter (and at lone CRs)"
+        )
+        cols = {n: [r[i] for r in rows] for i, n in enumerate(self.names)}
+        cols.update({e: [None] * len(rows) for e in self.extras})
+        return pl.DataFrame(cols, schema=self.schema)
+
+    def parse(self, block: bytes) -> Iterator[pl.DataFrame]:
         """The block's rows, extra fields not merged yet."""
         kwargs = dict(
             has_header=False,
@@ -138,19 +248,30 @@ class _BlockParser(RaggedMerger):
                 df = pl.read_csv(block, quote_char='"', **kwargs)
             except pl.exceptions.PolarsError:
                 df = None
-        if df is None:
-            # Malformed quoting: keep the data, give up on quotes for this block only.
-            self.unquoted_blocks += 1
-            self.table.warn(
-                f"{self.unquoted_blocks} block(s) had malformed quoting and were read"
-                " without quote handling"
-            )
-            df = pl.read_csv(block, quote_char=None, **kwargs)
-        return df
+        if df is not None:
+            yield df
+            return
+        # Malformed quoting: keep the data, give up on quotes for this block only, parsed
+        # in parts (lines are records now) so that its frames stay small.
+        self.unquoted_blocks += 1
+        self.table.warn(
+            f"{self.unquoted_blocks} block(s) had malformed quoting and were read"
+            " without quote handling"
+        )
+        pos = 0
+        while pos < len(block):
+            end = block.find(b"\n", pos + UNQUOTED_PART) + 1 or len(block)
+            yield pl.read_csv(block[pos:end], quote_char=None, **kwargs)
+            pos = end
 
 
 def header_names(first: list[str], table: Table) -> tuple[list[str], bool]:
     """Column names from the first record, and whether that record is a header."""
+    if len(first) > MAX_COLUMNS:
+        table.warn(
+            f"more than {MAX_COLUMNS} fields in the first record: the first ones are columns"
+        )
+        first = first[:MAX_COLUMNS]
     if first_row_is_header(first):
         return unique_names(first), True
     table.warn("no header row detected: columns are named column_1, column_2...")
@@ -209,19 +330,30 @@ def block_batches(
                 if not buf:
                     pending = b""
                     continue
-                cut = record_boundary(buf, first=True)
-                if cut < 0 and not done and len(buf) <= limits.max_line_bytes:
+                long_first = limits.max_field_bytes
+                head = buf[: long_first + 1]
+                cut = record_boundary(head, first=True)
+                if cut < 0 and not done and len(buf) <= long_first:
                     pending = buf
                     continue
                 if cut < 0:
-                    cut = len(buf)
-                first = parse_header(buf[:cut], delimiter)
-                if not first:
-                    pending = buf[cut:]
-                    if done:
-                        return
-                    continue
-                names, has_header = header_names(first, table)
+                    # A first record longer than a field may be: data, read as a long line,
+                    # as wide as its first CR-ended record (old Mac line endings) or so.
+                    first = parse_header(head[:long_first].split(b"\r", 1)[0], delimiter)
+                    table.warn(
+                        f"no header: the first record is longer than {long_first} bytes;"
+                        " columns are named column_1, column_2..."
+                    )
+                    width = max(1, min(len(first), UNKNOWN_WIDTH))
+                    names, has_header = positional_names(width), False
+                else:
+                    first = parse_header(buf[:cut], delimiter)
+                    if not first:
+                        pending = buf[cut:]
+                        if done:
+                            return
+                        continue
+                    names, has_header = header_names(first, table)
                 if has_header:
                     buf = buf[cut:]
                 parser = _BlockParser(table, names, delimiter, ragged)
@@ -236,15 +368,43 @@ def block_batches(
                     pending = buf
                     continue
                 block, pending = buf[:cut], buf[cut:]
-            if block and not block.isspace():
-                df = parser.parse(block)
+            parts = (
+                frame
+                for piece in split_block(block, len(parser.schema))
+                for frame in parser.parse_block(piece, limits.max_field_bytes)
+            )
+            for part in parts if block and not block.isspace() else ():
                 if skip:
-                    df, skip = df.slice(skip), max(0, skip - df.height)
-                df = parser.merge(df)
+                    part, skip = part.slice(skip), max(0, skip - part.height)
+                df = parser.merge(part)
                 ready.append(df)
                 ready_rows += df.height
-            while ready_rows >= limits.batch_rows or (done and ready_rows):
-                whole = pl.concat(ready, rechunk=False) if len(ready) > 1 else ready[0]
-                yield whole.slice(0, limits.batch_rows)
-                rest = whole.slice(limits.batch_rows)
-                ready, ready_rows = ([rest], rest.height) if rest.height else ([], 0)
+                while ready_rows >= limits.batch_rows:
+                    ready, ready_rows = yield from _batch_out(ready, limits.batch_rows)
+            while ready_rows and (ready_rows >= limits.batch_rows or done):
+                ready, ready_rows = yield from _batch_out(ready, limits.batch_rows)
+
+
+def split_block(block: bytes, width: int) -> Iterator[bytes]:
+    """`block` in pieces cut at record boundaries, each of at most BLOCK_CELLS cells (a
+    block of tiny rows is millions of rows, 16 bytes a cell at least once parsed)."""
+    rows = block.count(b"\n") + 1
+    parts = -(-rows * width // BLOCK_CELLS)
+    if parts <= 1:
+        yield block
+        return
+    size = len(block) // parts + 1
+    pos = 0
+    while pos < len(block):
+        cut = record_boundary(block[pos : pos + size]) if pos + size < len(block) else -1
+        end = len(block) if cut <= 0 else pos + cut
+        yield block[pos:end]
+        pos = end
+
+
+def _batch_out(ready: list[pl.DataFrame], batch_rows: int):
+    """Yield the first `batch_rows` rows of `ready`; returns the rest and its row count."""
+    whole = pl.concat(ready, rechunk=False) if len(ready) > 1 else ready[0]
+    yield whole.slice(0, batch_rows)
+    rest = whole.slice(batch_rows)
+    return ([rest], rest.height) if rest.height else ([], 0)

@@ -17,6 +17,7 @@ from vigile.read.errors import ReadError, as_read_error
 from vigile.read.excel_reader import sheet_batches, sheet_names
 from vigile.read.json_reader import json_batches, ndjson_batches
 from vigile.read.limits import Budget, Limits
+from vigile.read.names import shown, shown_path
 from vigile.read.parquet_reader import parquet_batches
 from vigile.read.sniff import (
     UNSUPPORTED,
@@ -30,15 +31,22 @@ from vigile.read.sniff import (
 )
 from vigile.read.sql_reader import sql_tables
 from vigile.read.table import Table
+from vigile.read.workbook_guard import check_workbook
 from vigile.shapes import Source
 
 ARCHIVES = {"zip", "tar", "gzip", "bz2", "xz"}
 WORKBOOKS = {"xlsx", "xlsb", "xls", "ods"}
 
 
-def open_tables(path: str | Path, limits: Limits | None = None) -> Iterator[Table | ReadError]:
+def open_tables(
+    path: str | os.PathLike | bytes, limits: Limits | None = None
+) -> Iterator[Table | ReadError]:
     """Every table found in `path` (a file or archive), or a ReadError for each part that
     cannot be read. Never raises for bad input.
+
+    Paths, member, sheet and table names, and column names come out in their shown form
+    (`vigile.read.names.shown`: personal values masked, unprintable characters escaped);
+    the file itself is only ever handed to libraries as an open file.
 
     The sha256 of a large file is computed from the start by a background thread (hashlib
     releases the GIL) at the lowest CPU priority: it takes only the moments where parsing
@@ -47,8 +55,12 @@ def open_tables(path: str | Path, limits: Limits | None = None) -> Iterator[Tabl
     on a busy machine (a sweep's workers) a low-priority thread would keep each file
     waiting. The first look at a Table's `source` waits for the digest."""
     limits = limits or Limits()
-    path = Path(path)
-    display = str(path)
+    try:
+        path = Path(os.fsdecode(path))
+    except TypeError:
+        yield ReadError(shown(repr(path)), "not a file path")
+        return
+    display = shown_path(path)
     try:
         size = path.stat().st_size
         f = open(path, "rb")  # opened here: an unreadable path is reported now
@@ -173,7 +185,7 @@ def _dispatch(
 ) -> Iterator[Table | ReadError]:
     limits = budget.limits
     if size == 0:
-        yield ReadError(display, "empty file")
+        yield ReadError(display, "empty file", read=True)
         return
     sample = read_sample(path)
     fmt = magic_format(sample)
@@ -200,17 +212,29 @@ def _dispatch(
         yield from _archive(path, fmt, display, budget, depth)
         return
     if fmt in WORKBOOKS:
-        if fmt != "xls":
-            archives.check_zip_container(path, display, budget)
-        try:
-            names = sheet_names(path)
-        except Exception:
-            yield ReadError(display, f"unreadable {fmt} workbook (corrupt or encrypted)")
+        check = None if fmt == "xls" else check_workbook(path, fmt, display, budget)
+        refused = check.refused if check else {}
+        if fmt == "ods" and check and refused:
+            # calamine parses every sheet of an ODS when it opens it: none can be read.
+            for raw in check.sheets:
+                why = refused.get(raw, "not read: another sheet of this ODS is too large")
+                yield ReadError(f"{display}#{shown(raw)}", why)
             return
-        for sheet in names:
+        try:
+            names = sheet_names(path, display, limits)
+        except ReadError as exc:
+            yield ReadError(display, f"{fmt} workbook: {exc.message}")
+            return
+        if not names:
+            yield ReadError(display, f"{fmt} workbook without sheets", read=True)
+        for index, raw in enumerate(names):
+            sheet = shown(raw)
+            if raw in refused:
+                yield ReadError(f"{display}#{sheet}", refused[raw])
+                continue
             yield _table(
                 source(fmt, table=sheet, path=f"{display}#{sheet}"),
-                lambda t, s=sheet: sheet_batches(t, path, s, limits),
+                lambda t, i=index: sheet_batches(t, path, i, limits),
                 sha,
                 bytes_read=outer_bytes,
                 keepalive=keepalive,

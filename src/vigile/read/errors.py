@@ -7,12 +7,18 @@ import zlib
 
 
 class ReadError(Exception):
-    """A file, archive member or stream that cannot be read (further)."""
+    """A file, archive member or stream that cannot be read (further).
 
-    def __init__(self, path: str, message: str):
+    `path` is the shown form of the name (`vigile.read.names.shown`). `read` is True for
+    the few outcomes where everything was in fact read and there was just nothing to
+    scan (an empty file, a dump without data): they are reported, but do not make a
+    scan incomplete."""
+
+    def __init__(self, path: str, message: str, *, read: bool = False):
         super().__init__(f"{path}: {message}")
         self.path = str(path)
         self.message = message
+        self.read = read
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"

@@ -5,10 +5,15 @@ skipped, header or positional names); polars then parses the rest natively, in p
 and with bounded memory. When polars refuses the file mid-way (invalid UTF-8 from mixed
 encodings, malformed quoting, a record it cannot end), reading resumes on the block path
 after the rows already yielded, so the outcome is what the block path alone gives.
-Files over NATIVE_MAX_BYTES always take the block path (memory, see below)."""
+Files over NATIVE_MAX_BYTES always take the block path (memory, see below), and so do
+files that may hold a line longer than `Limits.max_field_bytes` (polars' cost grows with
+the square of a record's field count; checked in a few thousand `find` calls, one per
+window of half that size, each ending at the window's first newline). polars gets an
+open file, never the path (it would expand `[`, `*`, `?` in a name as a glob)."""
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +22,7 @@ import polars as pl
 from vigile.read.csv_reader import (
     RaggedMerger,
     block_batches,
+    has_long_line,
     header_names,
     parse_header,
     record_boundary,
@@ -32,19 +38,26 @@ HEAD_BYTES = 1 << 20  # the header must end within this many bytes, else the blo
 # peaked at 1.46 GB RSS on a 505 MB file and 1.23 GB on a 418 MB one: hence 384 MiB.
 NATIVE_MAX_BYTES = 384 << 20
 BOM = b"\xef\xbb\xbf"
+NATIVE_BATCH_CELLS = 32_000_000
 
 
-def _header(path: Path, delimiter: str) -> tuple[list[str], int, int, float] | None:
+def _lines_bounded(path: Path, limit: int) -> bool:
+    """No line of the file is longer than `limit` bytes (see has_long_line)."""
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return not has_long_line(mm, limit)
+
+
+def _header(path: Path, delimiter: str, longest: int) -> tuple[list[str], int, int, float] | None:
     """(first record's fields, blank lines before it, its own line count, bytes per
-    following line), or None when the first record does not end within HEAD_BYTES (the
-    block path handles that)."""
+    following line), or None when the first record does not end within HEAD_BYTES or
+    `longest` bytes (the block path handles that)."""
     with open(path, "rb") as f:
         head = f.read(HEAD_BYTES)
     buf = head[3:] if head.startswith(BOM) else head
     lines = 0
     while True:
         cut = record_boundary(buf, first=True)
-        if cut < 0:
+        if cut < 0 or cut > longest:
             return None
         first = parse_header(buf[:cut], delimiter)
         if first:
@@ -58,7 +71,10 @@ def _header(path: Path, delimiter: str) -> tuple[list[str], int, int, float] | N
 def native_batches(
     table: Table, path: Path, encoding: str, delimiter: str, limits: Limits
 ) -> Iterator[pl.DataFrame]:
-    found = _header(path, delimiter) if path.stat().st_size <= NATIVE_MAX_BYTES else None
+    size = path.stat().st_size
+    found = None
+    if size <= NATIVE_MAX_BYTES and _lines_bounded(path, limits.max_field_bytes):
+        found = _header(path, delimiter, limits.max_field_bytes)
     if found is None:
         yield from block_batches(table, path, encoding, delimiter, limits)
         return
@@ -67,37 +83,41 @@ def native_batches(
     if has_header:
         skip_lines += header_lines  # several when the header has quoted newlines
     merger = RaggedMerger(table, names, delimiter)
-    start_bytes, size = table.bytes_read, path.stat().st_size
-    lf = pl.scan_csv(
-        path,
-        has_header=False,
-        separator=delimiter,
-        quote_char='"',
-        skip_lines=skip_lines,
-        schema=merger.schema,
-        missing_columns="insert",
-        truncate_ragged_lines=True,
-        extra_columns="ignore",  # a long first row is cut like the others (csv_reader)
-        raise_if_empty=False,
-        encoding="utf8",
-    )
+    start_bytes = table.bytes_read
     rows = 0
     chunk = max(limits.batch_rows, int(limits.native_batch_bytes / max(per_line, 1.0)))
-    batches = iter(lf.collect_batches(chunk_size=chunk))
-    while True:
-        try:
-            df = next(batches, None)
-        except (Exception, pl.exceptions.PanicException):
-            # The polars message may quote cell contents: it is dropped, never shown.
-            break
-        if df is None:
-            table.bytes_read = start_bytes + size
-            return
-        df = merger.merge(df)
-        rows += df.height
-        # Progress estimate (the native reader reports no byte offsets).
-        table.bytes_read = start_bytes + min(size, round(rows * per_line))
-        yield df
+    # Tiny rows make many cells per byte: a batch holds at most NATIVE_BATCH_CELLS cells
+    # (16 bytes each at least), whatever the file's line length.
+    chunk = min(chunk, max(limits.batch_rows, NATIVE_BATCH_CELLS // len(merger.schema)))
+    with open(path, "rb") as f:
+        lf = pl.scan_csv(
+            f,
+            has_header=False,
+            separator=delimiter,
+            quote_char='"',
+            skip_lines=skip_lines,
+            schema=merger.schema,
+            missing_columns="insert",
+            truncate_ragged_lines=True,
+            extra_columns="ignore",  # a long first row is cut like the others (csv_reader)
+            raise_if_empty=False,
+            encoding="utf8",
+        )
+        batches = iter(lf.collect_batches(chunk_size=chunk))
+        while True:
+            try:
+                df = next(batches, None)
+            except (Exception, pl.exceptions.PanicException):
+                # The polars message may quote cell contents: it is dropped, never shown.
+                break
+            if df is None:
+                table.bytes_read = start_bytes + size
+                return
+            df = merger.merge(df)
+            rows += df.height
+            # Progress estimate (the native reader reports no byte offsets).
+            table.bytes_read = start_bytes + min(size, round(rows * per_line))
+            yield df
     table.bytes_read = start_bytes
     yield from block_batches(
         table, path, encoding, delimiter, limits, skip=rows, ragged=merger.ragged

@@ -31,7 +31,8 @@ def as_strings(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def parquet_batches(table: Table, path: Path, limits: Limits) -> Iterator[pl.DataFrame]:
-    with pq.ParquetFile(path) as pf:
+    # An open file, never the path: pyarrow would read a path as a URI or a dataset.
+    with open(path, "rb") as f, pq.ParquetFile(f) as pf:
         names = unique_names(pf.schema_arrow.names)
         done_groups = 0
         for rb in pf.iter_batches(batch_size=limits.batch_rows):

@@ -16,7 +16,7 @@ import polars as pl
 
 from vigile.read.errors import ReadError
 from vigile.read.limits import Limits
-from vigile.read.names import positional_names, unique_names
+from vigile.read.names import positional_names, shown, unique_names
 from vigile.read.sql_tokens import Dialect, Scanner, SqlTooLong, Token, copy_fields
 from vigile.read.table import Table
 from vigile.read.transcode import Utf8Reader
@@ -199,7 +199,10 @@ class _Parser:
             elif self.is_punct(t, ")"):
                 depth -= 1
             parts.append(t)
-        return None  # truncated
+        # The input ended inside the tuple (truncated dump): keep what was read.
+        if parts:
+            values.append(_value(parts))
+        return values or None
 
     def copy(self) -> None:
         name = self.name()
@@ -229,6 +232,10 @@ class _Parser:
             cols = positional_names(len(row))
         elif len(cols) != len(row):
             st.width_mismatch += 1
+            if len(row) > len(cols) and cols:
+                # Values past the column list go to the last column: none is dropped.
+                extra = [v for v in row[len(cols) - 1 :] if v is not None]
+                row = row[: len(cols) - 1] + [", ".join(extra) if extra else None]
             row = (row + [None] * len(cols))[: len(cols)]
         key = tuple(cols)
         group = st.groups.get(key)
@@ -289,28 +296,52 @@ def sql_tables(
         try:
             parser.run()
         except SqlTooLong:
-            error = ReadError(source.path, f"a value longer than {limits.max_line_bytes} bytes")
+            error = ReadError(
+                source.path,
+                f"a value longer than {limits.max_line_bytes} bytes; the dump was read as"
+                " text from there",
+            )
         except RecursionError:
             error = ReadError(source.path, "statement nested too deeply")
+        if error is None and scanner.unterminated:
+            error = ReadError(
+                source.path,
+                "a string is not terminated (truncated dump or broken quoting): what follows"
+                " the bad quote may be misread; the dump was also read as text",
+            )
     if error:
         yield error
         for st in parser.tables.values():
             parser.flush(st)
     if not parser.tables and not error:
-        yield ReadError(source.path, "SQL dump without INSERT or COPY data")
+        yield ReadError(source.path, "SQL dump without INSERT or COPY data", read=True)
     for st in parser.tables.values():
         names = list(st.columns)
         if not names:
             continue
         warnings = list(st.warnings)
         if st.width_mismatch:
-            warnings.append(f"{st.width_mismatch} row(s) did not match their column list")
+            warnings.append(
+                f"{st.width_mismatch} row(s) did not match their column list (values past"
+                " it were appended to the last column)"
+            )
+        table = shown(st.name)
         yield Table(
-            replace(source, path=f"{source.path}#{st.name}", table=st.name),
+            replace(source, path=f"{source.path}#{table}", table=table),
             _spill_reader(names, st.spills),
             warnings=warnings,
             bytes_read=consumed,
             keepalive=(keepalive, spill),
+        )
+    if error is not None:
+        # Values the SQL parse may have missed still meet the detectors, as free text.
+        from vigile.read.text_reader import text_batches
+
+        yield Table(
+            replace(source, path=f"{source.path}#text", kind="text", table=None),
+            lambda t: text_batches(t, path, encoding, limits),
+            warnings=["the SQL could not be parsed to its end: the whole dump read as text"],
+            keepalive=keepalive,
         )
 
 
@@ -322,7 +353,8 @@ def _chain(*its: Iterator[str]) -> Iterator[str]:
 def _spill_reader(names: list[str], files: list[Path]):
     def batches(table: Table) -> Iterator[pl.DataFrame]:
         for f in files:
-            df = pl.read_ipc(f)
+            with open(f, "rb") as fh:  # a file, not a path polars could read as a glob
+                df = pl.read_ipc(fh)
             yield df.select(
                 [pl.col(n) if n in df.columns else pl.lit(None, pl.String).alias(n) for n in names]
             )

@@ -22,7 +22,7 @@ _PG_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 _TOKEN = {
     "mysql": re.compile(
         r"""(?P<ws>\s+)
-        |(?P<comment>--[^\n]*\n|\#[^\n]*\n|/\*.*?\*/)
+        |(?P<comment>--[^\n]*(?:\n|\Z)|\#[^\n]*(?:\n|\Z)|/\*.*?\*/)
         |(?P<str>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")
         |(?P<ident>`(?:[^`]|``)*`)
         |(?P<hex>[xXbB]'[0-9a-fA-F]*'|0x[0-9a-fA-F]+)
@@ -33,19 +33,21 @@ _TOKEN = {
     ),
     "postgres": re.compile(
         r"""(?P<ws>\s+)
-        |(?P<comment>--[^\n]*\n|/\*.*?\*/)
+        |(?P<comment>--[^\n]*(?:\n|\Z)|/\*.*?\*/)
         |(?P<estr>[eE]'(?:[^'\\]|\\.|'')*')
         |(?P<str>'(?:[^']|'')*')
         |(?P<ident>"(?:[^"]|"")*")
         |(?P<hex>[xXbB]'[0-9a-fA-F]*')
+        |(?P<dollar>\$(?:[^\W\d]\w*)?\$)
         |(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
-        |(?P<word>[^\W\d]\w*)
+        |(?P<word>[^\W\d][\w$]*)
         |(?P<punct>::|.)""",
         re.S | re.X,
     ),
 }
 # Starts of tokens that may be incomplete at the end of the buffer.
-_OPENERS = re.compile(r"""['"`]|[eExXbB]'|--|/\*|\#""")
+_OPENERS = re.compile(r"""['"`$]|[eExXbB]'|--|/\*|\#""")
+_QUOTES = re.compile(r"""[eE]?'|["`]""")
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,12 @@ class SqlTooLong(Exception):
 
 
 class Scanner:
-    """Tokens from a stream of text chunks; can switch to raw lines for COPY data."""
+    """Tokens from a stream of text chunks; can switch to raw lines for COPY data.
+
+    PostgreSQL dollar quoting (`$$...$$`, `$tag$...$tag$`) gives one `str` token holding
+    the body verbatim. A string still open at the end of the input gives a `str` token
+    with the rest of the input, and sets `unterminated`: the dump is truncated or its
+    quoting is broken, so what follows the bad quote may have been misread."""
 
     def __init__(self, chunks: Iterator[str], dialect: Dialect, max_token: int):
         self.chunks = chunks
@@ -121,6 +128,7 @@ class Scanner:
         self.buf = ""
         self.pos = 0
         self.eof = False
+        self.unterminated = False
 
     def _refill(self) -> bool:
         if self.eof:
@@ -140,17 +148,29 @@ class Scanner:
             m = self.regex.match(self.buf, self.pos)
             assert m is not None  # `punct` matches any character
             kind = m.lastgroup or "punct"
+            if kind == "dollar":
+                return self._dollar(m.group())
             at_end = m.end() >= len(self.buf)
             opener = kind == "punct" and _OPENERS.match(self.buf, self.pos)
+            if opener and m.group() == "$" and self.buf.find("$", self.pos + 1) >= 0:
+                opener = None  # `$1`, `a $ b`: a later `$` shows it opens no dollar quote
             if kind in ("str", "estr", "ident") and not at_end:
                 # 'ab' directly followed by ' means the regex could not close 'ab''c...:
-                # the rest of that string is beyond the buffer.
+                # the rest of that string is beyond the buffer (or the input ends in it).
                 at_end = self.buf[m.end()] == m.group()[-1]
+                if at_end and self.eof:
+                    return self._open_at_end(_QUOTES.match(self.buf, self.pos).group())
             if (at_end or opener) and not self.eof:
                 if len(self.buf) - self.pos > self.max_token:
                     raise SqlTooLong
-                if self._refill():
-                    continue
+                self._refill()
+                continue  # match again, with more input or knowing there is none
+            if opener and self.eof and (q := _QUOTES.match(self.buf, self.pos)):
+                return self._open_at_end(q.group())
+            if opener and self.eof and self.buf.startswith("/*", self.pos):
+                self.unterminated = True  # a comment hiding the rest of the input
+                self.pos = len(self.buf)
+                continue
             self.pos = m.end()
             if kind in ("ws", "comment"):
                 continue
@@ -166,6 +186,34 @@ class Scanner:
             if kind == "word" and text.upper() == "NULL":
                 return Token("null", text)
             return Token(kind, text)
+
+    def _dollar(self, delim: str) -> Token:
+        """The dollar-quoted string opened by `delim` at self.pos (refilling as needed)."""
+        frm = self.pos + len(delim)
+        while (close := self.buf.find(delim, frm)) < 0:
+            if len(self.buf) - self.pos > self.max_token:
+                raise SqlTooLong
+            searched = len(self.buf) - self.pos - len(delim) + 1
+            if not self._refill():
+                self.unterminated = True
+                body, self.pos = self.buf[self.pos + len(delim) :], len(self.buf)
+                return Token("str", body)
+            frm = max(self.pos + len(delim), searched)
+        body = self.buf[self.pos + len(delim) : close]
+        self.pos = close + len(delim)
+        return Token("str", body)
+
+    def _open_at_end(self, quote: str) -> Token:
+        """A quoted string or identifier still open at the end of the input."""
+        self.unterminated = True
+        body, self.pos = self.buf[self.pos + len(quote) :], len(self.buf)
+        if quote == '"' and self.dialect == "postgres":
+            return Token("ident", body.replace('""', '"'))
+        if quote.startswith(("e", "E")):
+            return Token("str", unescape_pg_e(body))
+        if self.dialect == "mysql":
+            return Token("str", unescape_mysql(body, quote))
+        return Token("str", body.replace("''", "'"))
 
     def read_line(self) -> str | None:
         """The next raw line (without its newline), for COPY data."""

@@ -11,13 +11,16 @@ from vigile.read.errors import as_read_error
 from vigile.shapes import Source
 
 BatchFactory = Callable[["Table"], Iterator[pl.DataFrame]]
+UNREAD = "not fully read: "
 
 
 class Table:
     """A table (file, sheet, SQL table, archive member) read lazily in batches.
 
     `warnings` and `bytes_read` grow while `batches()` is iterated. Every batch is a
-    DataFrame of pl.String columns with the same names."""
+    DataFrame of pl.String columns with the same names. `unread` holds the reasons why
+    part of the table was not read (each also a warning starting with UNREAD), so
+    reports never call a table clean when some of it went unseen."""
 
     def __init__(
         self,
@@ -30,6 +33,7 @@ class Table:
     ):
         self.source = source
         self.warnings: list[str] = list(warnings or [])
+        self.unread: list[str] = []
         self.bytes_read = bytes_read
         self._factory = factory
         # Temporary directories holding extracted members live as long as the Table.
@@ -54,6 +58,12 @@ class Table:
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
+
+    def incomplete(self, reason: str) -> None:
+        """Record that part of the table could not be read, and why."""
+        if reason not in self.unread:
+            self.unread.append(reason)
+            self.warn(UNREAD + reason)
 
     def __repr__(self) -> str:
         return f"Table({self.source.path!r}, format={self.source.format!r})"

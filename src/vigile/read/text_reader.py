@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from vigile.read.csv_reader import LONG, has_long_line, pieces
 from vigile.read.limits import Limits
 from vigile.read.table import Table
 from vigile.read.transcode import Utf8Reader
@@ -17,11 +18,25 @@ def _lines(text: str) -> pl.DataFrame:
     return s.to_frame()
 
 
+def _split_long(block: bytes, limit: int) -> tuple[bytes, int]:
+    """`block` with its lines longer than `limit` bytes cut into pieces (one line each)."""
+    out: list[bytes] = []
+    n = 0
+    for line in block.split(b"\n"):
+        if len(line) > limit:
+            n += 1
+            out.extend(pieces(line, limit))
+        else:
+            out.append(line)
+    return b"\n".join(out), n
+
+
 def text_batches(table: Table, path: Path, encoding: str, limits: Limits) -> Iterator[pl.DataFrame]:
     def count(n: int) -> None:
         table.bytes_read += n
 
     pending = b""
+    long_lines = 0
     ready: list[pl.DataFrame] = []
     ready_rows = 0
     with open(path, "rb") as raw:
@@ -43,6 +58,13 @@ def text_batches(table: Table, path: Path, encoding: str, limits: Limits) -> Ite
                     table.warn(f"a line longer than {limits.max_line_bytes} bytes was split")
                     cut = len(buf)
                 block, pending = buf[:cut], buf[cut + 1 :]
+            if block and has_long_line(block, limits.max_field_bytes):
+                block, n = _split_long(block, limits.max_field_bytes)
+                long_lines += n
+                table.warn(
+                    f"{LONG}: {long_lines} line(s) longer than {limits.max_field_bytes} bytes"
+                    f" were read in pieces of {limits.max_field_bytes} bytes"
+                )
             if block:
                 df = _lines(block.decode("utf-8", errors="replace"))
                 ready.append(df)

@@ -1,8 +1,11 @@
-"""Which column plays which part in the triage: the patient's name, the sample date...
+"""Which column plays which part: the patient's name, the sample date, the phones...
 
+The one place that decides column roles, for the triage and for the linkage
+(`vigile.link.roles` adds only the user's overrides and the database's id).
 The scan gives each column a category; several columns may share one (usage
 and birth names, the patient's and the prescriber's names, sample and
-reception dates). Headers and a first batch decide which one is which.
+reception dates, civility and sex). Headers and a first batch decide which one
+is which.
 """
 
 from __future__ import annotations
@@ -25,6 +28,16 @@ SAMPLE_DATE_WORDS = {"prelev", "prel", "prelevement", "prlv", "sample", "collect
 RECEPTION_WORDS = {"recep", "reception", "received", "arrivee"}
 PREGNANCY_WORDS = {"grossesse", "enceinte", "pregnant", "pregnancy", "gross"}
 KEY_WORDS = {"cle", "key", "cl"}
+SEX_WORDS = {"sexe", "sex", "genre", "gender"}
+# A legal-protection measure (tutelle, curatelle...): the letter goes to the representative.
+PROTECTION_WORDS = {"tutelle", "curatelle", "tuteur", "curateur", "tutelles", "curatelles"}
+PROTECTION_PAIRS = ({"protection", "juridique"}, {"majeur", "protege"}, {"majeur", "protegee"},
+                    {"mesure", "protection"}, {"sauvegarde", "justice"})  # fmt: skip
+# Cell values of a yes/no or measure column (folded, lowercase).
+PROTECTION_VALUES = ("oui", "non", "o", "n", "yes", "no", "y", "1", "0", "vrai", "faux", "true",
+                     "false", "x", "aucune", "aucun", "neant", "sans", "tutelle", "curatelle",
+                     "curatelle renforcee", "sauvegarde de justice", "habilitation familiale",
+                     "mandat de protection future", "tutelle aux prestations sociales")  # fmt: skip
 TEXT_OTHER_CATEGORIES = ("lab_test", "phone", "email", "nir", "last_name", "first_name")
 HEALTH_CATEGORIES = {"health_condition", "medication", "lab_test"}
 
@@ -46,7 +59,11 @@ class Roles:
     postcode: str | None = None
     city: str | None = None
     email: str | None = None
-    phone: str | None = None
+    phone: str | None = None  # the patient's first phone (phones[0])
+    phones: tuple[str, ...] = ()  # every phone column of the patient, `phone` first
+    sex: str | None = None
+    address: tuple[str, ...] = ()  # the patient's address lines
+    protection: str | None = None  # yes/no (or measure) column of a legal protection
     event_date: str | None = None
     lab_name: str | None = None
     finess: str | None = None
@@ -69,6 +86,41 @@ def _doctor_share(sample: pl.DataFrame | None, col: str) -> float:
     if s.len() == 0:
         return 0.0
     return float(s.str.contains(r"(?i)^(dr|docteur|pr)\b\.?").mean() or 0.0)
+
+
+def is_protection_header(name: str) -> bool:
+    toks = header_tokens(name)
+    return bool(toks & PROTECTION_WORDS) or any(pair <= toks for pair in PROTECTION_PAIRS)
+
+
+def _protection_column(
+    findings: Sequence[ColumnFinding], sample: pl.DataFrame | None
+) -> str | None:
+    """A column whose header names a legal protection and whose cells are yes/no (or a
+    measure); a guardian's name or address column is not one."""
+    for f in findings:
+        if not is_protection_header(f.name) or f.category in (
+            "last_name",
+            "first_name",
+            "address",
+            "phone",
+            "email",
+        ):
+            continue
+        if sample is None or f.name not in sample.columns:
+            return f.name
+        s = sample.get_column(f.name).cast(pl.String).drop_nulls().str.strip_chars()
+        s = s.filter(s.str.len_bytes() > 0)
+        if s.len() == 0:
+            return f.name
+        if s.n_unique() > 40:  # names, addresses, dates: not a yes/no column
+            continue
+        counts = s.value_counts()  # few distinct values: fold each once
+        folded = counts.get_column(s.name).map_elements(fold, return_dtype=pl.String)
+        known = counts.get_column("count").filter(folded.str.strip_chars().is_in(PROTECTION_VALUES))
+        if known.sum() >= 0.9 * s.len():
+            return f.name
+    return None
 
 
 def assign_roles(findings: Sequence[ColumnFinding], sample: pl.DataFrame | None = None) -> Roles:
@@ -134,6 +186,11 @@ def assign_roles(findings: Sequence[ColumnFinding], sample: pl.DataFrame | None 
     text_cols += [c for c in by_cat.get("health_condition", []) if c not in preg]
 
     prescriber_name = next((c for c in by_cat.get("last_name", []) if c in prescriber_cols), None)
+    phone = first("phone", avoid=avoid_patient)
+    phones = [c for c in by_cat.get("phone", []) if not toks[c] & avoid_patient and c != phone]
+    # A civility (M., Mme) is a sex column too: a header saying sexe/genre wins.
+    sexes = [c for c in by_cat.get("sex", []) if not toks[c] & avoid_patient]
+    sex = next((c for c in sexes if toks[c] & SEX_WORDS), sexes[0] if sexes else None)
     return Roles(
         nir_full=full,
         nir_split=tuple(split),
@@ -144,7 +201,11 @@ def assign_roles(findings: Sequence[ColumnFinding], sample: pl.DataFrame | None 
         postcode=first("postcode", avoid=avoid_patient),
         city=first("city", avoid=avoid_patient),
         email=first("email", avoid=avoid_patient),
-        phone=first("phone", avoid=avoid_patient),
+        phone=phone,
+        phones=((phone,) if phone else ()) + tuple(phones),
+        sex=sex,
+        address=tuple(c for c in by_cat.get("address", []) if not toks[c] & avoid_patient),
+        protection=_protection_column(findings, sample),
         event_date=first("date", prefer=SAMPLE_DATE_WORDS)
         if any(toks[c] & SAMPLE_DATE_WORDS for c in by_cat.get("date", []))
         else first("date", prefer=RECEPTION_WORDS),

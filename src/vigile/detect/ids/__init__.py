@@ -1,0 +1,10 @@
+"""One small module per identifier vigile recognises by content (python-stdnum's spirit).
+
+Each module holds the shapes of its identifier as anchored regexes, vectorised polars
+expressions over a column of stripped values, and a per-value `is_...` function that
+tests (and capped candidates) use as the oracle of the expression.
+
+- `password`: password hashes by format, clear-text passwords by shape;
+- `login`: account identifiers (e-mail-shaped, handles, numeric ids) and whether they
+  are built from a person's name.
+"""
