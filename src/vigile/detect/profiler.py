@@ -445,10 +445,16 @@ DISTINCT_CREDENTIALS = 20  # distinct values, or half the cells of a smaller col
 REPEATED_TOKEN = 0.05  # the commonest value in more cells than this: a code, not a secret
 
 
-def _distinct_tokens(a: _Acc) -> bool:
+# Under a header that says password, a common password (or its hash) shared by many persons
+# still leaves a column of passwords: only a value in most cells makes it a code.
+REPEATED_TOKEN_UNDER_HEADER = 0.5
+
+
+def _distinct_tokens(a: _Acc, header: bool = False) -> bool:
     uniq = _uniq_ratio(a)
     many = a.uniq_sum >= min(DISTINCT_CREDENTIALS, 0.5 * a.ne)
-    return many and uniq >= 0.15 and a.top <= max(2, REPEATED_TOKEN * a.ne)
+    repeat = REPEATED_TOKEN_UNDER_HEADER if header else REPEATED_TOKEN
+    return many and uniq >= 0.15 and a.top <= max(2, repeat * a.ne)
 
 
 def _credential_candidates(a: _Acc, add) -> None:
@@ -593,7 +599,7 @@ def _apply_header(
         out.append(_Cand(cat, 0.7, s(cat), s(cat + "~valid") if cat == "iban" else s(cat)))
     elif cat in NAME_LIKE and alpha >= 0.5 and (strength == 1.0 or s("alpha_only") >= 0.5):
         out.append(_Cand(cat, 0.55 + 0.15 * strength, alpha, 0.0))
-    elif cat in ("login", "password") and not _distinct_tokens(a):
+    elif cat in ("login", "password") and not _distinct_tokens(a, header=True):
         pass  # operator codes, batch tokens: a few values repeated are no one's account
     elif cat in HEADER_ONLY and (strength == 1.0 or s(_lexicon_key(detector)) >= 0.2):
         share = s(_lexicon_key(detector)) if _lexicon_key(detector) else 0.0
