@@ -8,9 +8,8 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
-from notify_case import PORTAL, stand_in_code, stand_in_issue_code
+from notify_case import PORTAL, REFUSED, stand_in_code, stand_in_issue_code
 
-from conftest import REFUSED
 from vigile.case import EMAIL, LETTER, AffectedPerson, open_store
 from vigile.case.codes import find_person
 from vigile.case.contacts import answer_request, queue_request, save_email_optin
