@@ -1,7 +1,7 @@
 """What persons tell the controller through the portal: no-code requests and e-mail
 opt-ins, sealed with the store key like every personal field.
 
-A no-code request is queued `pending`; handling it (`close_request`) records its outcome
+A no-code request is queued `pending`; handling it (`answer_request`) records its outcome
 (a letter or e-mail queued for the affected person it matched, or no match) exactly once.
 An e-mail opt-in is the channel `vigile notify email` then uses.
 """
@@ -85,38 +85,6 @@ def list_requests(store, incident_id: int, pending_only: bool = True) -> list[No
         )
         for r in rows
     ]
-
-
-def close_request(
-    store, incident_id: int, request_id: int, outcome: str, person_ref: str | None = None
-) -> bool:
-    """Record a request's outcome, once: returns False when it was already handled (by
-    another operator or an earlier run), so its letter is never queued twice."""
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}")
-    with store.engine.begin() as conn:
-        n = conn.execute(
-            update(requests)
-            .where(
-                requests.c.incident_id == incident_id,
-                requests.c.id == request_id,
-                requests.c.state == "pending",
-            )
-            .values(
-                state="handled",
-                outcome=outcome,
-                person_ref=person_ref,
-                handled_at=utcnow(),
-                handled_by=store.actor,
-            )
-        ).rowcount
-        if n:
-            store._audit(
-                conn,
-                "portal.request_handled",
-                {"incident_id": incident_id, "request_id": request_id, "outcome": outcome},
-            )
-    return bool(n)
 
 
 def answer_request(
