@@ -26,10 +26,12 @@ def log_many(
     incident_id: int,
     channel: str,
     state: str,
-    rows: Iterable[tuple[str, dict | None]],
+    rows: Iterable[tuple[str, dict | str | None]],
     audit: dict | None = None,
+    action: str = "notify.log",
 ) -> int:
-    """Record `state` for every (person_ref, detail) in one transaction with one audit entry."""
+    """Record `state` for every (person_ref, detail) in one transaction with one audit entry
+    (a dict detail is stored as JSON, a text as it is)."""
     if state not in NOTIFICATION_STATES:
         raise ValueError(f"state must be one of {sorted(NOTIFICATION_STATES)}")
     now = utcnow()
@@ -39,7 +41,10 @@ def log_many(
             "person_ref": ref,
             "channel": channel,
             "state": state,
-            "detail": json.dumps(detail, separators=(",", ":")) if detail else None,
+            "detail": (
+                json.dumps(detail, separators=(",", ":")) if isinstance(detail, dict) else detail
+            )
+            or None,
             "at": now,
         }
         for ref, detail in rows
@@ -50,7 +55,7 @@ def log_many(
             conn.execute(insert(notifications), values)
         store._audit(
             conn,
-            "notify.log",
+            action,
             {
                 "incident_id": incident_id,
                 "channel": channel,

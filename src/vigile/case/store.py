@@ -40,7 +40,6 @@ from .keys import load_key
 from .migrate import upgrade_head
 from .models import (
     MATCH_METHODS,
-    NOTIFICATION_STATES,
     PASSWORD_FORMS,
     AffectedPerson,
     CnilDraft,
@@ -751,25 +750,11 @@ class CaseStore:
     ) -> None:
         """One step of a notification. `person_ref` is a reference (see `person_ref()`),
         never a name or address; channel "cnil" is the authority's notification."""
-        if state not in NOTIFICATION_STATES:
-            raise ValueError(f"state must be one of {sorted(NOTIFICATION_STATES)}")
-        with self.engine.begin() as conn:
-            self._ensure_incident(conn, incident_id)
-            conn.execute(
-                insert(notifications).values(
-                    incident_id=incident_id,
-                    person_ref=person_ref,
-                    channel=channel,
-                    state=state,
-                    detail=detail,
-                    at=utcnow(),
-                )
-            )
-            self._audit(
-                conn,
-                "notification.log",
-                {"incident_id": incident_id, "channel": channel, "state": state},
-            )
+        from .notifications import log_many
+
+        log_many(
+            self, incident_id, channel, state, [(person_ref, detail)], action="notification.log"
+        )
 
     def _notification_counts(self, conn: Connection, incident_id: int) -> dict:
         """Distinct persons per channel and state, plus the first CNIL delivery time."""
