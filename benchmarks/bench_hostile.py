@@ -4,7 +4,9 @@ used against the read layer (tests/read/hostile_corpus.py, full-size forms).
 Each scan runs in a child process (`python -m vigile scan FILE -q -f json`); its peak
 RSS comes from os.wait4 (the child and the isolated readers it waited for) and it is
 killed past --timeout. Every case must stay within --max-rss and --timeout and end
-with a report (exit code 0, 1, 2 or 3), never a crash.
+with a report (exit code 0, 1, 2 or 3), never a crash. Then `vigile sweep` runs over
+the whole corpus as one share: every file must come out found, or not (fully) read
+with its reason, never clean, and the sweep itself must end with a report.
 
 Run: .venv/bin/python benchmarks/bench_hostile.py [--small] [--only NAME ...]
 """
@@ -42,10 +44,16 @@ def _build_in_child(dest: Path, full: bool, only: list[str] | None) -> dict[str,
 
 def run_scan(path: Path, timeout: float) -> tuple[float, int, int | None, str]:
     """(wall seconds, peak RSS in bytes, exit code or None if killed, stdout)."""
+    return run_vigile(["scan", str(path), "-q", "-f", "json"], timeout)
+
+
+def run_vigile(argv: list[str], timeout: float) -> tuple[float, int, int | None, str]:
+    """`vigile ARGV` in a child: (wall seconds, peak RSS in bytes of the child and the
+    processes it waited for, exit code or None if killed, stdout)."""
     with tempfile.TemporaryFile() as out:
         t = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "vigile", "scan", str(path), "-q", "-f", "json"],
+            [sys.executable, "-m", "vigile", *argv],
             stdout=out,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -112,10 +120,38 @@ def main() -> None:
                 f"{code if code is not None else 'kill':>6}  {outcome(text)}"
                 + ("" if ok else "  <-- OUT OF BOUNDS")
             )
+        failures += sweep_corpus(Path(d), files, args)
         print(
             f"bounds: {args.timeout:g} s and {args.max_rss:g} MiB a scan;"
             f" {'PASS' if not failures else f'FAIL ({failures})'}"
         )
+
+
+def sweep_corpus(root: Path, files: dict[str, Path], args) -> int:
+    """`vigile sweep` over the corpus as one share (2 workers): each file's status;
+    returns 1 if the sweep crashed, went out of bounds, or called a hostile file clean."""
+    index = root / "sweep-index.db"
+    argv = ["sweep", str(root), "-q", "-f", "json", "--workers", "2", "--index", str(index)]
+    wall, rss, code, text = run_vigile(argv, args.timeout * 2)
+    print(f"\nsweep of the corpus: {wall:.2f} s, peak RSS {rss / 2**20:.0f} MiB, exit {code}")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        print("  no report  <-- FAIL")
+        return 1
+    by_case = {f["path"].split("/")[-2]: f for f in doc["files"]}
+    clean = [name for name in files if name not in by_case]
+    for name in files:
+        f = by_case.get(name, {"status": "clean", "not_read": [], "categories": []})
+        why = f["not_read"][0].split(": ", 1)[-1][:70] if f["not_read"] else ""
+        cats = ",".join(f["categories"]) or "-"
+        print(f"  {name:<26}{f['status']:<11}{cats:<36}{why}")
+    ok = code in (1, 3) and not clean and rss <= args.max_rss * 2**20
+    print(
+        f"  complete: {doc['complete']}; not fully read: {doc['files_not_fully_read']};"
+        f" called clean: {len(clean)}" + ("" if ok else "  <-- FAIL")
+    )
+    return 0 if ok else 1
 
 
 def _size(n: int) -> str:

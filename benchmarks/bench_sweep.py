@@ -3,7 +3,7 @@
 Must reach (issue 7): every planted export found, no false alarm on the clean
 files, and a second sweep of the unchanged tree at least 10x faster than the first.
 The tree (office files, CSVs, logs, archives, binaries) is generated once under
-benchmarks/data/sweep_tree by tests/protect/sweep_tree.py.
+benchmarks/data/sweep_tree by tests/scan/sweep_tree.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "protect"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "scan"))
 
 from _common import DATA  # noqa: E402
 
@@ -24,7 +24,7 @@ FILES, PLANTED = 10_000, 100
 def main() -> None:
     from sweep_tree import build_tree
 
-    from vigile.protect.sweep import sweep
+    from vigile.scan.sweep import sweep
 
     root = DATA / "sweep_tree"
     truth = DATA / "sweep_tree.planted.json"
@@ -52,6 +52,7 @@ def main() -> None:
     for f in first.files:
         kinds[f.status] = kinds.get(f.status, 0) + 1
     print(f"files seen: {first.seen}, inspected: {first.inspected} distinct contents, {kinds}")
+    print(f"not fully read: {len(first.not_fully_read)} file(s), {len(first.errors)} folder(s)")
     print(f"first sweep:  {t1:7.1f} s  ({first.seen / t1:,.0f} files/s)")
     print(f"second sweep: {t2:7.2f} s  (inspected {second.inspected}); speed-up {t1 / t2:,.0f}x")
     print(

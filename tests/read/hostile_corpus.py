@@ -210,6 +210,17 @@ def _single_line(full: bool) -> bytes:
     return b"NIR;NOM\n" + unit * (size // len(unit)) + b"\n"
 
 
+def _stray_quote(full: bool) -> bytes:
+    """A leak whose 3rd record opens a quote never closed: in RFC 4180 the rest of the file
+    is one field (a parser that follows it holds the whole file as one value)."""
+    rows = 2_000_000 if full else 20_000
+    body = leak_csv(rows)
+    head, sep, rest = body.partition(b"\n")
+    lines = rest.split(b"\n", 3)
+    lines[2] = b'"' + lines[2]
+    return head + sep + b"\n".join(lines)
+
+
 def _single_line_text(full: bool) -> bytes:
     size = 190 * MiB if full else 4 * MiB
     unit = (" patient " + nir(3) + " tel " + phone(3)).encode()
@@ -294,6 +305,8 @@ CASES: tuple[Case, ...] = (
          "no phantom table from a function body; dollar-quoted values intact"),
     Case("csv_single_line", "une_ligne.csv", _single_line,
          "read in pieces, never a giant record for polars; bounded memory and time"),
+    Case("csv_stray_quote", "guillemet.csv", _stray_quote,
+         "the rows after the stray quote still read; bounded memory (never one giant field)"),
     Case("text_single_line", "une_ligne.log", _single_line_text, "read in pieces"),
     Case("zip_zero_members", "zeros.zip", _zero_members,
          "stopped early by the ratio over the archive's members"),

@@ -259,3 +259,28 @@ def test_cr_only_line_endings_recover_the_records(tmp_path):
     assert df.columns == ["column_1", "column_2"] and df.height >= 30_000
     assert set(df["column_2"].drop_nulls().to_list()) >= set(hc.SURNAMES)
     assert df["column_1"].str.contains(r"^\d{15}$").sum() >= 29_900  # a few cut at pieces
+
+
+def test_csv_stray_quote_never_reaches_the_native_reader(corpus, monkeypatch):
+    # Regression: polars' streaming reader followed the open quote to the end of the file
+    # and held ever more of it (1.5 GB of RSS on a 178 MB file) before failing.
+    monkeypatch.setattr(native_csv.pl, "scan_csv", None)  # the native path must not run
+    out = read_all(corpus["csv_stray_quote"])
+    [df] = out.tables.values()
+    assert df.height == 20_000  # every row after the stray quote is still a row
+    assert df.select(pl.all().str.len_bytes().max()).max_horizontal().item() < 100
+    assert hc.nir(19_999) in df["NIR"].to_list()
+
+
+@pytest.mark.parametrize(
+    ("text", "bounded"),
+    [
+        (b"a;b\n1;2\n", True),
+        (b'a;b\n"x\ny";z\n1;2\n', True),  # a short quoted newline: fine for polars
+        (b'a;b\n"x;1\n2;3\n', False),  # open at the end
+        (b'a;b\n"' + b"x;1\n" * 40 + b'"\n', False),  # open over many windows, then closed
+        (b'a;b\n"' + b"x;1\n" * 3 + b'"\n' + b"x;1\n" * 40, True),
+    ],
+)
+def test_quotes_bounded(text, bounded):
+    assert native_csv.quotes_bounded(text, 64) is bounded

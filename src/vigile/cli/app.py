@@ -30,8 +30,11 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def require_paths(paths: list[Path]) -> None:
-    """Fail with one line naming every input that does not exist."""
-    missing = [str(p) for p in paths if not p.exists()]
+    """Fail with one line naming every input that does not exist (names in their shown
+    form: a name may hold a personal value or terminal escapes)."""
+    from ..read.names import shown_path
+
+    missing = [shown_path(p) for p in paths if not p.exists()]
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
 

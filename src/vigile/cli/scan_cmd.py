@@ -8,9 +8,8 @@ from pathlib import Path
 
 import typer
 
-from ..read.names import shown_path
 from ..scan import render_scan, scan_path
-from .app import app, emit, fail
+from .app import app, emit, require_paths
 from .progress import byte_progress
 
 EXIT_FOUND = 1
@@ -48,9 +47,7 @@ def scan(
     Exit code: 0 done, 1 sensitive data found (with --exit-code), 2 nothing could be read,
     3 some input not fully read and nothing found (with --exit-code).
     """
-    missing = [shown_path(p) for p in paths if not p.exists()]
-    if missing:
-        fail(f"no such file or folder: {', '.join(missing)}")
+    require_paths(paths)
     with byte_progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         result = scan_path(paths, progress=progress)
     text = render_scan(result, fmt.value)

@@ -11,9 +11,14 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from ..protect.sweep import SAMPLE_ROWS, SweepResult, default_index, sweep
-from .app import app, console, fail
+from ..scan.sweep import SAMPLE_ROWS, SweepResult, default_index, sweep
+from .app import app, console, require_paths
+from .progress import count_progress
+
+EXIT_FOUND = 1
+EXIT_NOT_FULLY_READ = 3
 
 
 class SweepFormat(StrEnum):
@@ -23,7 +28,12 @@ class SweepFormat(StrEnum):
 
 
 CSV_FIELDS = ("path", "categories", "persons", "owner", "age_days", "modified", "size",
-              "encrypted", "status")  # fmt: skip
+              "encrypted", "status", "not_read")  # fmt: skip
+
+
+def _listed(f, include_all: bool) -> bool:
+    """Found, not fully read, or (with --all) encrypted or in no supported format."""
+    return f.status == "found" or not f.complete or (include_all and f.status != "clean")
 
 
 def _csv(result: SweepResult, include_all: bool) -> str:
@@ -31,25 +41,59 @@ def _csv(result: SweepResult, include_all: bool) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_FIELDS)
     for f in result.files:
-        if f.status == "found" or (include_all and f.status != "clean"):
+        if _listed(f, include_all):
             d = f.to_json()
             d["categories"] = " ".join(f.categories)
+            d["not_read"] = " | ".join(f.not_read)
             w.writerow([d[k] if d[k] is not None else "" for k in CSV_FIELDS])
     return buf.getvalue()
 
 
 def _table(result: SweepResult, include_all: bool) -> None:
     t = Table(title=f"{len(result.found)} file(s) with personal or health data")
-    for col in ("file", "categories", "persons", "owner", "age (days)", "encrypted"):
+    t.add_column("file", overflow="fold")
+    for col in ("categories", "persons", "owner", "age (days)", "encrypted"):
         t.add_column(col)
     for f in result.files:
-        if f.status == "found" or (include_all and f.status != "clean"):
-            t.add_row(f.path, ", ".join(f.categories) or f.status, f"~{f.persons:,}", f.owner,
-                      str(f.age_days), f.encrypted or "no")  # fmt: skip
+        if f.status == "found" or (include_all and f.status in ("encrypted", "unsupported")):
+            # Text cells: a file name is never read as rich markup.
+            t.add_row(Text(f.path), Text(", ".join(f.categories) or f.status),
+                      f"~{f.persons:,}", Text(f.owner), str(f.age_days),
+                      f.encrypted or "no")  # fmt: skip
     console.print(t)
+    unread = result.not_fully_read
+    if unread or result.errors:
+        console.print(
+            f"Not fully read: {len(unread)} file(s) and {len(result.errors)} folder(s) could not"
+            " be read completely; they may hold personal data:",
+            markup=False,
+            highlight=False,
+        )
+        lines = [r for f in unread for r in _first(f.not_read)] + result.errors
+        for line in lines:
+            console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
     console.print(
         f"{result.seen} files seen, {result.inspected} new contents inspected", markup=False
     )
+    if not result.found:
+        console.print(
+            "No personal or health data found."
+            if result.complete
+            else "No personal or health data found in what could be read, but not everything"
+            " could be read (see 'Not fully read'): this does not show that the folders are"
+            " clean.",
+            markup=False,
+            highlight=False,
+        )
+
+
+PARTS_SHOWN = 3  # parts not read listed per file in the table (JSON and CSV list them all)
+
+
+def _first(parts: tuple[str, ...]) -> list[str]:
+    if len(parts) <= PARTS_SHOWN:
+        return list(parts)
+    return [*parts[:PARTS_SHOWN], f"... and {len(parts) - PARTS_SHOWN} more part(s) of that file"]
 
 
 @app.command("sweep")
@@ -66,17 +110,22 @@ def sweep_cmd(
         None, "--workers", help="Inspecting processes (default: CPUs)."
     ),
     rows: int = typer.Option(SAMPLE_ROWS, "--rows", help="Rows sampled per table."),
-    include_all: bool = typer.Option(False, "--all", help="Also list encrypted files."),
+    include_all: bool = typer.Option(
+        False, "--all", help="Also list encrypted files and files in no supported format."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Walk folders and report every file holding personal or health data.
 
-    Exit code: 0 nothing found, 1 personal or health data found, 2 bad arguments.
+    Exit code: 0 nothing found and everything read, 1 personal or health data found,
+    2 bad arguments, 3 nothing found but some file or folder could not be read completely.
     Unchanged files (same size and mtime as in the index) are not read again.
     """
-    missing = [str(p) for p in folders if not p.exists()]
-    if missing:
-        fail(f"no such file or folder: {', '.join(missing)}")
-    result = sweep(folders, index=index, workers=workers, sample_rows=rows)
+    require_paths(folders)
+    with count_progress(
+        "inspecting", None, enabled=not quiet and sys.stderr.isatty(), unit="files"
+    ) as advance:
+        result = sweep(folders, index=index, workers=workers, sample_rows=rows, progress=advance)
     if fmt is SweepFormat.table and output is None:
         _table(result, include_all)
     else:
@@ -97,4 +146,6 @@ def sweep_cmd(
         else:
             sys.stdout.write(text)
     if result.found:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FOUND)
+    if not result.complete:
+        raise typer.Exit(EXIT_NOT_FULLY_READ)

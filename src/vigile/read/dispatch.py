@@ -190,7 +190,7 @@ def _dispatch(
     sample = read_sample(path)
     fmt = magic_format(sample)
     if fmt in UNSUPPORTED:
-        yield ReadError(display, f"unsupported format ({fmt}), not scanned")
+        yield ReadError(display, f"unsupported format ({fmt}), not scanned", unsupported=True)
         return
     if fmt == "zip":
         try:
@@ -252,7 +252,7 @@ def _dispatch(
 
     info = decode_sample(sample, complete=len(sample) >= size)
     if looks_binary(info.text):
-        yield ReadError(display, "not a supported format (binary data)")
+        yield ReadError(display, "not a supported format (binary data)", unsupported=True)
         return
     kind = text_format(path, info)
     enc = info.encoding

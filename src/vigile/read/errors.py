@@ -12,13 +12,16 @@ class ReadError(Exception):
     `path` is the shown form of the name (`vigile.read.names.shown`). `read` is True for
     the few outcomes where everything was in fact read and there was just nothing to
     scan (an empty file, a dump without data): they are reported, but do not make a
-    scan incomplete."""
+    scan incomplete. `unsupported` is True when the input is in no format vigile reads
+    (an image, a PDF, binary data): a scan reports it as not read; a sweep of a share,
+    where most files are such, lists it apart."""
 
-    def __init__(self, path: str, message: str, *, read: bool = False):
+    def __init__(self, path: str, message: str, *, read: bool = False, unsupported: bool = False):
         super().__init__(f"{path}: {message}")
         self.path = str(path)
         self.message = message
         self.read = read
+        self.unsupported = unsupported
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"

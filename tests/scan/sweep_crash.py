@@ -1,0 +1,14 @@
+"""A unit of work that kills its process on files named `crash.csv` (importable by the
+sweep's spawned workers, unlike a function defined in a test)."""
+
+from __future__ import annotations
+
+import os
+
+from vigile.scan.sweep import inspect_file
+
+
+def crashing_inspect(path: str | bytes, sample_rows: int) -> dict:
+    if os.path.basename(os.fsdecode(path)) == "crash.csv":
+        os.abort()  # as calamine did on a huge dimension: no exception, the process ends
+    return inspect_file(path, sample_rows)
