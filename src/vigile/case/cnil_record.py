@@ -21,7 +21,7 @@ KINDS = ("initial", "complementary", "complete")
 
 
 def drafts(store, incident_id: int) -> list[CnilDraft]:
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         rows = conn.execute(
             select(cnil_drafts)
             .where(cnil_drafts.c.incident_id == incident_id)
@@ -40,7 +40,7 @@ def drafts(store, incident_id: int) -> list[CnilDraft]:
 
 
 def submissions(store, incident_id: int) -> list[CnilSubmission]:
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         rows = conn.execute(
             select(cnil_submissions)
             .where(cnil_submissions.c.incident_id == incident_id)

@@ -271,7 +271,7 @@ def find_person(store, incident_id: int, code: str) -> str | None:
         )
         .where(access_codes.c.incident_id == incident_id, access_codes.c.lookup_tag == tag)
     )
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         row = conn.execute(q).first()
     ok = verify_code_hash(canonical, row[1] if row else _DUMMY_HASH)
     return row[0] if row is not None and ok else None

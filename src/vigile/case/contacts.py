@@ -60,7 +60,7 @@ def count_requests(store, incident_id: int, since: datetime | None = None) -> in
     q = select(func.count()).select_from(requests).where(requests.c.incident_id == incident_id)
     if since is not None:
         q = q.where(requests.c.created_at >= since)
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         return int(conn.execute(q).scalar_one())
 
 
@@ -170,7 +170,7 @@ def save_email_optin(store, incident_id: int, person_ref: str, email: str) -> No
 
 def email_optin(store, incident_id: int, person_ref: str) -> str | None:
     cipher = store._require_key()
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         blob = conn.execute(
             select(contacts.c.sealed).where(
                 contacts.c.incident_id == incident_id, contacts.c.person_ref == person_ref

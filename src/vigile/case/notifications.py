@@ -74,7 +74,7 @@ def entries(store, incident_id: int, channel: str) -> list[tuple[str, str, dict]
         .where(notifications.c.incident_id == incident_id, notifications.c.channel == channel)
         .order_by(notifications.c.id)
     )
-    with store.engine.connect() as conn:
+    with store._read() as conn:
         return [
             (ref, state, json.loads(detail) if detail else {})
             for ref, state, detail in conn.execute(q)

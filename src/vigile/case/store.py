@@ -143,6 +143,7 @@ def open_store(
     engine = create_engine(full_url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     try:
         upgrade_head(engine)
     except OperationalError as e:
@@ -156,11 +157,34 @@ def open_store(
     return store
 
 
+# Connections of the store that only read (marked by CaseStore._read): they start a plain
+# deferred transaction. Every other transaction on SQLite is a write transaction.
+READ_ONLY = "vigile_read_only"
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # The driver's own transaction handling is off: it begins a transaction lazily, at the
+    # first write, so a transaction that read first (the audit chain's head) could lose its
+    # sequence number to another process, or fail with "database is locked" when SQLite
+    # refuses to upgrade its read lock. `_sqlite_begin` emits BEGIN itself (SQLAlchemy's
+    # documented recipe for pysqlite; it also makes SAVEPOINTs behave).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """BEGIN IMMEDIATE: a write transaction takes the file's write lock before its first
+    read, waiting (busy_timeout) for another writer to finish. Writers are serialised the
+    way PostgreSQL's row lock on the chain head serialises them: no two can read the same
+    audit head. Read-only connections begin a deferred transaction (readers run side by
+    side)."""
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _affected_aad(incident_id: int, person_ref: str) -> bytes:
@@ -192,6 +216,11 @@ class CaseStore:
     @property
     def locked(self) -> bool:
         return self._cipher is None
+
+    def _read(self) -> Connection:
+        """A connection for reading only (SQLite: a deferred transaction, which readers share;
+        a write through it could fail under contention, so none may be made)."""
+        return self.engine.connect().execution_options(**{READ_ONLY: True})
 
     def _require_key(self) -> FieldCipher:
         if self._cipher is None:
@@ -274,7 +303,7 @@ class CaseStore:
     def incident(self, name: str | None = None) -> Incident:
         q = select(incidents)
         q = q.where(incidents.c.name == name) if name else q.order_by(incidents.c.id.desc())
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(q.limit(1)).mappings().first()
         if row is None:
             raise IncidentNotFoundError(
@@ -283,7 +312,7 @@ class CaseStore:
         return _incident_from_row(row)
 
     def incident_by_id(self, incident_id: int) -> Incident:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(incidents).where(incidents.c.id == incident_id)).mappings()
             row = row.first()
         if row is None:
@@ -381,7 +410,7 @@ class CaseStore:
         return True
 
     def evidence(self, incident_id: int) -> list[Evidence]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
                 select(
                     evidence.c.path,
@@ -427,7 +456,7 @@ class CaseStore:
             self._audit(conn, "triage.save", {"incident_id": incident_id, "sha256": digest})
 
     def triage(self, incident_id: int) -> dict | None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             text = conn.execute(
                 select(triage.c.triage_json).where(triage.c.incident_id == incident_id)
             ).scalar_one_or_none()
@@ -545,7 +574,7 @@ class CaseStore:
                 .order_by(affected.c.id)
                 .limit(page_size)
             )
-            with self.engine.connect() as conn:
+            with self._read() as conn:
                 rows = conn.execute(q).all()
             if not rows:
                 return
@@ -570,7 +599,7 @@ class CaseStore:
         return _person_from_row(cipher, incident_id, row)
 
     def count_affected(self, incident_id: int) -> int:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return conn.execute(
                 select(func.count())
                 .select_from(affected)
@@ -797,7 +826,7 @@ class CaseStore:
 
     def audit_report(self) -> audit_chain.ChainReport:
         """The chain recomputed; with the key, every row's MAC is checked."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return audit_chain.verify_chain(conn, self._cipher)
 
     def audit_anchor(self) -> dict:
@@ -805,7 +834,7 @@ class CaseStore:
         `check_audit_anchor` shows whether rows were cut, wiped or rewritten since."""
         cipher = self._require_key()
         store_id = self.store_id
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             doc = audit_chain.anchor(conn, cipher, store_id)
         self.audit("audit.anchor", {"rows": doc["rows"], "head": doc["head"]})
         return doc
@@ -814,7 +843,7 @@ class CaseStore:
         """None when the log still holds the anchored state; else what is wrong."""
         cipher = self._require_key()
         store_id = self.store_id
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return audit_chain.check_anchor(conn, cipher, doc, store_id)
 
     # -- retention ------------------------------------------------------------------
@@ -882,7 +911,7 @@ class CaseStore:
     def status(self, incident_id: int, now: datetime | None = None) -> dict:
         """The 72 h clock and what is done / due, from figures only (no key needed)."""
         inc = self.incident_by_id(incident_id)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             n_evidence = conn.execute(
                 select(func.count())
                 .select_from(evidence)

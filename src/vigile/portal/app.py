@@ -22,7 +22,6 @@ from ..wording import describe
 from . import attestation
 from .config import PortalConfig
 from .limits import Lockout, TokenBucket, WindowCounter, client_key
-from .retry import retry_concurrent
 from .security import BASE_HEADERS, CSRF_COOKIE, SESSION_COOKIE, Csrf, SessionSealer
 
 HERE = Path(__file__).parent
@@ -79,7 +78,7 @@ class Portal:
 
     def person(self, person_ref: str, purpose: str) -> AffectedPerson | None:
         """The person's exposure record (the read is audited as `purpose`)."""
-        return retry_concurrent(self.store.exposure, self.incident.id, person_ref, purpose)
+        return self.store.exposure(self.incident.id, person_ref, purpose)
 
     def no_code_allowed(self, client: str) -> bool:
         """Whether a no-code request may be queued now: the client's own daily bound (in
@@ -311,7 +310,7 @@ def create_app(portal: Portal) -> FastAPI:
             return person_page(
                 request, ref, 400, optin_error="cette adresse électronique n'est pas valide."
             )
-        retry_concurrent(case_contacts.save_email_optin, portal.store, iid, ref, email)
+        case_contacts.save_email_optin(portal.store, iid, ref, email)
         return person_page(request, ref, optin_saved=True)
 
     @app.post("/mon-dossier/fin")
@@ -347,7 +346,7 @@ def create_app(portal: Portal) -> FastAPI:
         # neither the answer nor its timing depends on what the store holds. Past a bound
         # nothing is queued and the page is still the same: it says nothing either way.
         if portal.no_code_allowed(client(request)):
-            retry_concurrent(case_contacts.queue_request, portal.store, iid, fields)
+            case_contacts.queue_request(portal.store, iid, fields)
         return render(request, "demande_recue.html", "Demande enregistrée")
 
     @app.get("/attestation/cle-publique.pem")

@@ -38,7 +38,6 @@ import polars as pl
 
 from ..case import EMAIL, LETTER, PARIS, AffectedPerson, CaseStore
 from ..case import contacts as C
-from .retry import retry_concurrent
 
 EMAIL_CHANNELS = frozenset({"email", "e-mail", "courriel", "mail"})
 _SEP = "\x1f"
@@ -222,9 +221,7 @@ def match_index(
     index: dict[str, set[str]] = {}
     identities: dict[str, dict] = {}
     read = 0
-    pages = retry_concurrent(
-        store.affected_pages, incident_id, page_size, purpose="portal.requests_match"
-    )
+    pages = store.affected_pages(incident_id, page_size, purpose="portal.requests_match")
     for page in pages:
         read += len(page)
         if progress is not None:
@@ -250,7 +247,7 @@ def process_requests(
     `progress(done, total)`: persons read, then requests answered, as one count."""
     t0 = time.perf_counter()
     run = ProcessRun()
-    pending = retry_concurrent(C.list_requests, store, incident_id, pending_only=True)
+    pending = C.list_requests(store, incident_id, pending_only=True)
     run.pending = len(pending)
     if not pending:
         return run
@@ -262,7 +259,7 @@ def process_requests(
     index, identities, run.persons_read = (
         match_index(store, incident_id, wanted, progress=tick) if wanted else ({}, {}, 0)
     )
-    optins = retry_concurrent(C.email_optins, store, incident_id) if identities else {}
+    optins = C.email_optins(store, incident_id) if identities else {}
     waiting = {
         ch: {r for r, s in store.notification_states(incident_id, ch).items() if s == "planned"}
         for ch in (LETTER, EMAIL)
@@ -283,7 +280,7 @@ def process_requests(
                 outcome = "duplicate"
         # one transaction: closes the request and plans its notification, or does nothing
         # when another run handled it first (a failed try is rolled back whole)
-        if not retry_concurrent(C.answer_request, store, incident_id, rid, outcome, ref):
+        if not C.answer_request(store, incident_id, rid, outcome, ref):
             run.already_handled += 1
         else:
             if outcome == "email":
@@ -312,7 +309,7 @@ def _paris(moment: datetime | None) -> str | None:
 def summarize(store: CaseStore, incident_id: int, limit: int = 20) -> dict:
     """Counts by state and outcome, the oldest pending and latest request (Paris time),
     and the latest `limit` requests without anything typed (id, time, state, outcome)."""
-    every = retry_concurrent(C.list_requests, store, incident_id, pending_only=False)
+    every = C.list_requests(store, incident_id, pending_only=False)
     by_state = Counter(r.state for r in every)
     by_outcome = Counter(r.outcome for r in every if r.outcome)
     unreachable = sum(1 for r in every if r.outcome == "no_match" and r.person_ref)
