@@ -231,7 +231,7 @@ def register_file(
         cand_vals = canonical_values(candidates)
         cand_h = registry.hasher.key_frame(cand_vals)["h"]
         registered = registry.lookup(cand_h)["h"]
-        taken = set(own.filter(own.is_in(cand_h)).to_list()) | set(registered.to_list())
+        taken = set(own.filter(own.is_in(cand_h.implode())).to_list()) | set(registered.to_list())
         chosen, canary_keys = choose(candidates, canaries, taken_values, taken, registry.hasher)
         if chosen.height < canaries:
             raise ProvenanceError("could not draw enough canaries that collide with nobody")

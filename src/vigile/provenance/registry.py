@@ -267,7 +267,9 @@ class Registry:
         )
         rows = per.filter(pl.col("strong") | (pl.col("n") >= 2))["row"].unique()
         return pl.select(
-            pl.int_range(0, n, dtype=pl.UInt32).is_in(rows.cast(pl.UInt32)).alias("is_canary")
+            pl.int_range(0, n, dtype=pl.UInt32)
+            .is_in(rows.cast(pl.UInt32).implode())
+            .alias("is_canary")
         ).to_series()
 
 
