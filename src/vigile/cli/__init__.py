@@ -15,6 +15,7 @@ from . import (  # noqa: F401 (register the commands)
     notify_cmd,
     notify_cnil_cmd,
     portal_cmd,
+    provenance_cmd,
     scan_cmd,
     sweep_cmd,
     synth_cmd,

@@ -95,15 +95,45 @@ def run(
         help="Pseudonymisation secret, held outside the export.",
     ),  # fmt: skip
     by: str | None = typer.Option(None, "--by", help="Who exports (default: user@host)."),
+    register: bool = typer.Option(
+        False, "--register", help="Register the export in the provenance registry (--db)."
+    ),
+    to: str | None = typer.Option(
+        None, "--to", help="With --register: who receives it (default: the age recipients)."
+    ),
+    purpose: str | None = typer.Option(None, "--purpose", help="With --register: why."),
+    db: str | None = typer.Option(
+        None, "--db", envvar="VIGILE_DB", help="With --register: the case store's database."
+    ),
 ) -> None:
     """Export SOURCE through PROFILE, encrypted to the recipients, with a signed manifest."""
+    from ..provenance import ProvenanceError
+
+    hook = None
+    if register:
+        if not purpose:
+            fail("--register needs --purpose (why the export is made)")
+        from ..provenance import open_registry
+        from ..provenance.hook import ExportHook
+
+        try:
+            reg = open_registry(db, create=True)
+        except ProvenanceError as e:
+            fail(str(e))
+        hook = ExportHook(reg, name=out.name, recipient=to or ", ".join(recipients),
+                          purpose=purpose)  # fmt: skip
     try:
         manifest = run_export(
             source, load_profile(profile), recipients, out, load_private(signing_key),
-            read_secret(secret_file), exported_by=by,
+            read_secret(secret_file), exported_by=by, provenance=hook,
         )  # fmt: skip
-    except ProtectError as e:
+    except (ProtectError, ProvenanceError) as e:
         fail(str(e))
+    finally:
+        if hook is not None:
+            hook.registry.close()
+    if hook is not None:
+        console.print(f"registered in the provenance registry as {out.name!r}", markup=False)
     for p in manifest["parts"]:
         console.print(
             f"{p['table']}: {p['rows']} rows, {len(p['columns'])} columns out, "

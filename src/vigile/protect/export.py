@@ -145,6 +145,7 @@ def _export_table(
     out_dir: Path,
     recipients: list,
     pseudo: Pseudonymiser,
+    provenance=None,
 ) -> _Part:
     tprof = profile.table(st.name)
     assert tprof is not None
@@ -158,6 +159,8 @@ def _export_table(
     if first is not None:
         _check_credentials(st.name, first, rules_by_name)
     rules = output_columns(tprof, columns) if first is not None else []
+    if provenance is not None:
+        provenance.table(rules)
     # String views, as polars holds them: no conversion on the way out (a cast to
     # large_string costs more than compressing). No Arrow schema stored in the file:
     # readers take the Parquet types (plain strings), whatever their Arrow version.
@@ -191,6 +194,8 @@ def _export_table(
             for n, out in prefetch(transformed(prefetch(source(), depth=1))):
                 # Zero-copy (string views); the cast only types all-null columns.
                 w.write_table(out.to_arrow(compat_level=pl.CompatLevel.newest()).cast(schema))
+                if provenance is not None:  # fingerprinted on its own thread meanwhile
+                    provenance.batch(out)
                 rows += n
                 del out
     except ReadError as err:
@@ -219,12 +224,14 @@ def run_export(
     now: dt.datetime | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     pseudonym_cache: int = DEFAULT_CACHE_ENTRIES,
+    provenance=None,
 ) -> dict:
     """Export `source` through `profile` into `out_dir`; returns the signed manifest.
 
     `pseudonym_cache` bounds the distinct values whose pseudonyms are remembered
     across batches (per kind: plain, compact, NIR-shaped); 0 hashes every batch's values
-    afresh."""
+    afresh. `provenance` (a `vigile.provenance.hook.ExportHook`) fingerprints what
+    leaves, batch by batch, and registers the export once the manifest is signed."""
     out_dir = Path(out_dir)
     age_recipients = parse_recipients(recipients)
     pseudo = Pseudonymiser(secret, pseudonym_cache)
@@ -236,14 +243,18 @@ def run_export(
         )
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ProtectError(f"{out_dir}: output folder exists and is not empty")
+    if provenance is not None:
+        provenance.check()  # before any work: the export's name is free in the registry
     out_dir.mkdir(parents=True, exist_ok=True)
     now = now or dt.datetime.now(dt.UTC)
     try:
         parts = [
-            _export_table(tables[t.name], i, profile, out_dir, age_recipients, pseudo)
+            _export_table(tables[t.name], i, profile, out_dir, age_recipients, pseudo, provenance)
             for i, t in enumerate(profile.tables, 1)
         ]
     except BaseException:
+        if provenance is not None:
+            provenance.abort()
         shutil.rmtree(out_dir, ignore_errors=True)  # never leave half an export behind
         raise
     pub = public_b64(signing_key.public_key())
@@ -262,6 +273,12 @@ def run_export(
         "parts": [p.__dict__ for p in parts],
     }
     data = _canonical(manifest)
+    if provenance is not None:
+        try:  # registered (one transaction) before the export exists: none goes unregistered
+            provenance.finish(manifest)
+        except BaseException:
+            shutil.rmtree(out_dir, ignore_errors=True)
+            raise
     (out_dir / MANIFEST).write_bytes(data)
     (out_dir / SIGNATURE).write_text(sign(signing_key, data) + "\n")
     return manifest

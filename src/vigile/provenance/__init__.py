@@ -1,0 +1,66 @@
+"""vigile.provenance: a found file names the export it came from.
+
+Every export is registered as keyed hashes of its rows' identities (no personal value:
+HMAC under the registry's own secret), with who received it, why, when and from which
+software; a few canary records can be planted in it. A found file, in any format and
+however reshaped, is then traced to the export(s) it came from, with a confidence.
+
+    with open_registry(db, create=True) as reg:
+        register_file("extraction.csv", reg, recipient="Éditeur X", purpose="migration")
+    with open_registry(db) as reg:
+        result = trace_path("found.csv", reg)
+        result.to_json()           # schema vigile.provenance/1
+        origin_sentence(result)    # for the CNIL draft's "origine de la violation"
+
+Linkage, letters and the portal leave canaries out: `is_canary(fields)` (or
+`Registry.canary_mask`) flags them from a person's normalised fields.
+"""
+
+from __future__ import annotations
+
+import os
+
+import polars as pl
+
+from .canaries import FIELDS as CANARY_FIELDS
+from .errors import ProvenanceError
+from .fingerprint import KeyColumns, key_columns_from_categories
+from .register import Registered, register_file
+from .registry import ExportRecord, Fingerprint, Registry, open_registry
+from .render import origin_sentence, text_report
+from .trace import TRACE_SCHEMA, Match, TraceResult, trace_path
+
+
+def is_canary(
+    fields: pl.DataFrame, db: str | None = None, key_file: str | os.PathLike | None = None
+) -> pl.Series:
+    """For each person (row of `fields`: nir, last_name, first_name, birth_date, phone,
+    email in `vigile.link`'s canonical forms), whether it is a canary of a registered
+    export. All False when no registry exists."""
+    try:
+        reg = open_registry(db, key_file)
+    except ProvenanceError:
+        return pl.Series("is_canary", [False] * fields.height, pl.Boolean)
+    with reg:
+        return reg.canary_mask(fields)
+
+
+__all__ = [
+    "CANARY_FIELDS",
+    "TRACE_SCHEMA",
+    "ExportRecord",
+    "Fingerprint",
+    "KeyColumns",
+    "Match",
+    "ProvenanceError",
+    "Registered",
+    "Registry",
+    "TraceResult",
+    "is_canary",
+    "key_columns_from_categories",
+    "open_registry",
+    "origin_sentence",
+    "register_file",
+    "text_report",
+    "trace_path",
+]

@@ -1,0 +1,361 @@
+"""The provenance registry: which export holds which (keyed) identities.
+
+Stored in the case store's database (SQLite by default, PostgreSQL by URL) in tables
+of its own (`schema`), migrated by its own Alembic chain. Registering an export is one
+transaction: a killed registration leaves nothing, a repeated one finds the export
+already there (same name and digest) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from ..case import resolve_db_url
+from .errors import ProvenanceError
+from .fingerprint import EMAIL, NAME_DOB, NIR, TOKEN, VIEWS, Hasher, KeyColumns, view_values
+from .keys import load_registry_key
+from .migrate import upgrade_head
+from .schema import exports, keys, meta
+
+LOOKUP_CHUNK = 5_000
+_KEY_CHECK = b"vigile.provenance key check"
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    id: int
+    name: str
+    recipient: str
+    purpose: str
+    software: str
+    registered_at: datetime
+    registered_by: str
+    rows: int
+    units: int
+    canaries: int
+    columns: tuple[str, ...] = ()
+    views: tuple[str, ...] = ()
+    source: str | None = None
+    sha256: str | None = None
+
+
+@dataclass
+class Fingerprint:
+    """An export's identities being collected, batch by batch (`add`), before `register`.
+
+    Per row, the keyed hashes of its views; rows with the same set of hashes (a
+    person's several samples) are one identity ("unit")."""
+
+    hasher: Hasher
+    keys: KeyColumns
+    rows: int = 0
+    _parts: list[pl.DataFrame] = field(default_factory=list)
+
+    def add(self, batch: pl.DataFrame) -> None:
+        self.rows += batch.height
+        values = view_values(batch, self.keys)
+        if values.height == 0:
+            return
+        kf = self.hasher.key_frame(values)
+        sig = kf.group_by("row").agg(pl.col("h").bitwise_xor().alias("sig"))
+        self._parts.append(kf.join(sig, on="row").select("sig", "view", "h").unique())
+
+    def frame(self) -> pl.DataFrame:
+        """(h, unit, view), units numbered from 1, sorted by hash."""
+        if not self._parts:
+            return pl.DataFrame(schema={"h": pl.Int64, "unit": pl.Int32, "view": pl.Int16})
+        allk = pl.concat(self._parts).unique()
+        self._parts = [allk]
+        return (
+            allk.with_columns(pl.col("sig").rank("dense").cast(pl.Int32).alias("unit"))
+            .select("h", "unit", pl.col("view").cast(pl.Int16))
+            .sort("h")
+        )
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class Registry:
+    """One registry (in one database) with its secret."""
+
+    def __init__(self, engine: Engine, secret: bytes, actor: str | None = None):
+        self.engine = engine
+        self.hasher = Hasher(secret)
+        self.actor = actor or _actor()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- keys -------------------------------------------------------------------------
+    def _check_key(self) -> None:
+        """The first secret to meet the registry becomes its secret; another one is
+        refused (its hashes would match nothing)."""
+        mine = self.hasher.digest(0, _KEY_CHECK.decode()).to_bytes(8, "big")
+        with self.engine.begin() as conn:
+            found = conn.execute(
+                select(meta.c.value).where(meta.c.key == "key_check")
+            ).scalar_one_or_none()
+            if found is None:
+                conn.execute(insert(meta).values(key="key_check", value=mine))
+            elif bytes(found) != mine:
+                raise ProvenanceError(
+                    "this registry key is not the one the registry was made with: use the "
+                    "key file of the first registration (see --registry-key)"
+                )
+
+    def fingerprint(self, keys: KeyColumns) -> Fingerprint:
+        return Fingerprint(self.hasher, keys)
+
+    # -- exports ----------------------------------------------------------------------
+    def find(self, name: str) -> ExportRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(exports).where(exports.c.name == name)).mappings().first()
+        return _record(row) if row else None
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(exports)).scalar_one()
+
+    def exports(self, ids: Iterable[int] | None = None) -> dict[int, ExportRecord]:
+        q = select(exports)
+        if ids is not None:
+            q = q.where(exports.c.id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            return {r["id"]: _record(r) for r in conn.execute(q).mappings()}
+
+    def register(
+        self,
+        fp: Fingerprint,
+        *,
+        name: str,
+        recipient: str,
+        purpose: str,
+        software: str,
+        columns: Sequence[str],
+        source: str | None = None,
+        sha256: str | None = None,
+        canary_keys: pl.DataFrame | None = None,
+        now: datetime | None = None,
+    ) -> tuple[ExportRecord, bool]:
+        """Record the export; returns (record, created). `canary_keys` is a (h, unit,
+        view) frame with units -1, -2... The same name registered again with the same
+        digest is the same export (nothing changes); another digest is refused."""
+        if not name or len(name) > 200:
+            raise ProvenanceError("an export name must be 1 to 200 characters")
+        existing = self.find(name)
+        if existing is not None:
+            if sha256 and existing.sha256 == sha256:
+                return existing, False
+            raise ProvenanceError(
+                f"an export named {name!r} is already registered: choose another --name"
+            )
+        frame = fp.frame()
+        n_canaries = 0
+        if canary_keys is not None and canary_keys.height:
+            n_canaries = int(canary_keys["unit"].n_unique())
+            frame = pl.concat([frame, canary_keys.select(frame.columns)]).sort("h")
+        units = int(frame.filter(pl.col("unit") > 0)["unit"].n_unique())
+        views = sorted({VIEWS[int(v)] for v in frame["view"].unique().to_list()})
+        at = now or datetime.now(UTC)
+        with self.engine.begin() as conn:
+            eid = conn.execute(
+                insert(exports).values(
+                    name=name,
+                    recipient=recipient,
+                    purpose=purpose,
+                    software=software,
+                    registered_at=at,
+                    registered_by=self.actor,
+                    source=source,
+                    sha256=sha256,
+                    rows=fp.rows,
+                    units=units,
+                    columns=json.dumps(list(columns), ensure_ascii=False),
+                    views=json.dumps(views),
+                    canaries=n_canaries,
+                )
+            ).inserted_primary_key[0]
+            _bulk_insert(conn, frame.with_columns(pl.lit(eid, pl.Int32).alias("export_id")))
+        rec = self.find(name)
+        assert rec is not None
+        return rec, True
+
+    # -- look-ups ---------------------------------------------------------------------
+    def lookup(self, hashes: pl.Series) -> pl.DataFrame:
+        """Every registered (h, export_id, unit, view) whose hash is among `hashes`."""
+        wanted = hashes.unique().sort().to_list()
+        out: list[tuple] = []
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), LOOKUP_CHUNK):
+                chunk = wanted[i : i + LOOKUP_CHUNK]
+                out.extend(
+                    conn.execute(
+                        select(keys.c.h, keys.c.export_id, keys.c.unit, keys.c.view).where(
+                            keys.c.h.in_(chunk)
+                        )
+                    ).all()
+                )
+        return pl.DataFrame(
+            out,
+            schema={"h": pl.Int64, "export_id": pl.Int32, "unit": pl.Int32, "view": pl.Int16},
+            orient="row",
+        )
+
+    def canary_keys(self) -> pl.DataFrame:
+        """(h, export_id, unit, view) of every canary of every export (a few per export)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(keys.c.h, keys.c.export_id, keys.c.unit, keys.c.view).where(keys.c.unit < 0)
+            ).all()
+        return pl.DataFrame(
+            rows,
+            schema={"h": pl.Int64, "export_id": pl.Int32, "unit": pl.Int32, "view": pl.Int16},
+            orient="row",
+        )
+
+    def canary_mask(self, fields: pl.DataFrame) -> pl.Series:
+        """True for each person (row of `fields`, in the canonical fields of
+        `canaries.FIELDS`, normalised as `vigile.link` normalises) who is a canary of a
+        registered export: a canary's NIR, name with birth date or e-mail, or two of its
+        views. Linkage, letters and the portal leave those persons out."""
+        from .canaries import canonical_values
+
+        n = fields.height
+        vals = canonical_values(fields)
+        canary = self.canary_keys()
+        if n == 0 or vals.height == 0 or canary.height == 0:
+            return pl.Series("is_canary", [False] * n, pl.Boolean)
+        kf = self.hasher.key_frame(vals).join(canary.select("h", "unit", "export_id"), on="h")
+        per = kf.group_by("row", "export_id", "unit").agg(
+            pl.col("view").n_unique().alias("n"),
+            pl.col("view").is_in([NIR, NAME_DOB, EMAIL, TOKEN]).any().alias("strong"),
+        )
+        rows = per.filter(pl.col("strong") | (pl.col("n") >= 2))["row"].unique()
+        return pl.select(
+            pl.int_range(0, n, dtype=pl.UInt32)
+            .is_in(rows.cast(pl.UInt32).implode())
+            .alias("is_canary")
+        ).to_series()
+
+
+def _bulk_insert(conn, frame: pl.DataFrame) -> None:
+    """Many key rows at once, through the driver's fastest path (our own table)."""
+    cols = ("h", "export_id", "unit", "view")
+    rows = frame.select(cols).iter_rows()
+    dbapi = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with dbapi.cursor() as cur:
+            with cur.copy(f"COPY provenance_keys ({', '.join(cols)}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        return
+    cur = dbapi.cursor()
+    try:
+        cur.executemany(
+            f"INSERT INTO provenance_keys ({', '.join(cols)}) VALUES (?, ?, ?, ?)", rows
+        )
+    finally:
+        cur.close()
+
+
+def _record(r) -> ExportRecord:
+    at = r["registered_at"]
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+    return ExportRecord(
+        id=r["id"],
+        name=r["name"],
+        recipient=r["recipient"],
+        purpose=r["purpose"],
+        software=r["software"],
+        registered_at=at,
+        registered_by=r["registered_by"],
+        rows=r["rows"],
+        units=r["units"],
+        canaries=r["canaries"],
+        columns=tuple(json.loads(r["columns"])),
+        views=tuple(json.loads(r["views"])),
+        source=r["source"],
+        sha256=r["sha256"],
+    )
+
+
+def open_registry(
+    url: str | None = None,
+    key_file: str | os.PathLike | None = None,
+    *,
+    create: bool = False,
+    secret: bytes | None = None,
+) -> Registry:
+    """Open (creating its tables when missing) the registry in the store's database.
+
+    `create`: a missing SQLite file and a missing key file are created (registering);
+    tracing opens an existing registry only."""
+    full = resolve_db_url(url)
+    try:
+        u = make_url(full)
+    except ArgumentError:
+        raise ProvenanceError("invalid database URL") from None
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        path = Path(u.database)
+        if not path.exists():
+            if not create:
+                raise ProvenanceError(
+                    f"no registry at {path}: register an export first "
+                    "(`vigile provenance register`), or name the database with --db"
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    key = secret if secret is not None else load_registry_key(full, key_file, create=create)
+    engine = create_engine(full)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        upgrade_head(engine)
+    except OperationalError as e:
+        engine.dispose()
+        raise ProvenanceError(
+            f"cannot open the registry in {_safe_url(full)} ({type(e.orig).__name__})"
+        ) from None
+    reg = Registry(engine, key)
+    try:
+        reg._check_key()
+    except ProvenanceError:
+        reg.close()
+        raise
+    return reg

@@ -1,0 +1,66 @@
+"""The provenance registry's own tables (own metadata, own Alembic chain).
+
+They live in the case store's database but belong to `vigile.provenance` alone: the
+case's tables are never touched, and the migrations are versioned in their own
+table (`vigile_provenance_version`), so the two Alembic chains never meet. No column
+holds a personal value: identities are keyed hashes (see `fingerprint`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+VERSION_TABLE = "vigile_provenance_version"
+
+metadata = MetaData()
+
+meta = Table(
+    "provenance_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
+)
+
+exports = Table(
+    "provenance_exports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("recipient", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("software", Text, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("registered_by", String(200), nullable=False),
+    Column("source", Text),  # file name or export folder (no content)
+    Column("sha256", String(64)),  # of the file as registered, when one file
+    Column("rows", BigInteger, nullable=False),
+    Column("units", BigInteger, nullable=False),  # distinct identities
+    Column("columns", Text, nullable=False),  # JSON list of column names
+    Column("views", Text, nullable=False),  # JSON list of view names fingerprinted
+    Column("canaries", Integer, nullable=False),
+)
+
+# One row per (keyed hash, export, identity): `unit` numbers the distinct identities of
+# an export from 1; canaries are -1, -2, ...
+keys = Table(
+    "provenance_keys",
+    metadata,
+    Column("h", BigInteger, nullable=False),
+    Column("export_id", Integer, nullable=False),
+    Column("unit", Integer, nullable=False),
+    Column("view", SmallInteger, nullable=False),
+    PrimaryKeyConstraint("h", "export_id", "unit", name="pk_provenance_keys"),
+    sqlite_with_rowid=False,
+)
