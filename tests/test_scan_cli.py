@@ -203,3 +203,13 @@ def test_a_crashing_workbook_does_not_stop_the_scan(hostile):
     result = scan_path([hostile["xlsx_corner_cell"], hostile["glob_name"]], limits=limits)
     assert any("isolated reader" in r for _p, r in result.unread)
     assert [t.rows for t in result.tables if t.rows] == [5, 50]
+
+
+@pytest.mark.parametrize("command", ["triage", "sweep", "scan"])
+def test_a_missing_name_is_shown_masked_and_escaped(hostile, command):
+    # Regression: require_paths printed the raw name (value and escapes) to the terminal.
+    missing = hostile["terminal_escapes_name"].parent / f"CR_{hc.nir(4)}_{hc.phone(4)}\x1b[2J.csv"
+    r = run_cli_bytes(command, str(missing))
+    assert r.returncode == 2 and b"no such file" in r.stderr, r.stderr
+    assert b"\x1b" not in r.stderr and b"\\x1b[2J" in r.stderr.replace(b"\n", b"")
+    assert hc.nir(4).encode() not in r.stderr and hc.phone(4).encode() not in r.stderr

@@ -115,6 +115,20 @@ def xlsx_bytes(
     return buf.getvalue()
 
 
+def with_dimension(book: bytes, ref: str) -> bytes:
+    """`book` with a `<dimension ref=...>` element in its first sheet (what a writer
+    declares as the used range; a reader that trusts it allocates that rectangle)."""
+    src = zipfile.ZipFile(io.BytesIO(book))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", f'<dimension ref="{ref}"/><sheetData>'.encode())
+            z.writestr(info, data)
+    return out.getvalue()
+
+
 def leak_sheet(rows: int) -> list[list[object]]:
     return [["NIR", "NOM", "PRENOM"]] + [
         [nir(i), SURNAMES[i % 4], FIRST[i % 4]] for i in range(rows)
@@ -204,6 +218,17 @@ def _zero_members(full: bool) -> bytes:
     return buf.getvalue()
 
 
+def _parquet(full: bool) -> bytes:
+    import polars as pl
+
+    n = 20_000 if full else 50
+    buf = io.BytesIO()
+    pl.DataFrame(
+        {"NIR": [nir(i) for i in range(n)], "NOM": [SURNAMES[i % 4] for i in range(n)]}
+    ).write_parquet(buf)
+    return buf.getvalue()
+
+
 def _single_line(full: bool) -> bytes:
     size = 190 * MiB if full else 4 * MiB
     unit = ";".join(nir(i) for i in range(8)).encode() + b";"
@@ -274,6 +299,8 @@ def _named_values(full: bool) -> bytes:
 CASES: tuple[Case, ...] = (
     Case("glob_name", "fuite [2021] *?.csv", lambda full: leak_csv(20_000 if full else 50),
          "every row read (polars would have expanded the name as a glob)"),
+    Case("glob_name_parquet", "fuite [2021] *?.parquet", _parquet,
+         "every row read (the file is handed to pyarrow open, never by name)"),
     Case("non_utf8_name", b"fuite_\xe9t\xe9.csv", lambda full: leak_csv(50),
          "rows read; the name shown with \\xe9, the JSON report valid UTF-8"),
     Case("terminal_escapes_name", "rapport\x1b[2J\x1b[31m\n\u202etxt.csv",
@@ -287,6 +314,9 @@ CASES: tuple[Case, ...] = (
          lambda full: xlsx_bytes({"S": leak_sheet(5), "T": leak_sheet(5)},
                                  {"S": far_cell("XFD1048576")}),
          "sheet S refused (not read), sheet T read; the process survives"),
+    Case("xlsx_dimension", "dimension_ref.xlsx",
+         lambda full: with_dimension(xlsx_bytes({"S": leak_sheet(5)}), "A1:XFD1048576"),
+         "a declared dimension of 17 G cells is not trusted: the 5 rows are read"),
     Case("xlsx_far_cell", "far.xlsx",
          lambda full: xlsx_bytes({"S": leak_sheet(5)}, {"S": far_cell("XFD20000")}),
          "sheet refused, reported as not read"),

@@ -40,6 +40,21 @@ def test_glob_characters_in_a_name_are_not_a_pattern(corpus):
     assert df.height == 50 and path.endswith("fuite [2021] *?.csv")
 
 
+def test_glob_characters_in_a_parquet_name(corpus):
+    out = read_all(corpus["glob_name_parquet"])
+    assert not out.errors, out.messages()
+    [df] = out.tables.values()
+    assert df.height == 50
+
+
+def test_xlsx_declared_dimension_is_not_trusted(corpus):
+    # The 2 KB workbook declared A1:XFD1048576; its cells are few.
+    out = read_all(corpus["xlsx_dimension"])
+    assert not out.errors, out.messages()
+    [df] = out.tables.values()
+    assert df.height == 5 and hc.nir(4) in df["NIR"].to_list()
+
+
 def test_non_utf8_file_name(corpus):
     raw = os.fsencode(corpus["non_utf8_name"])
     out = read_all(raw)  # a bytes path, as os.walk(bytes) gives

@@ -1,9 +1,11 @@
-"""A unit of work that kills its process on files named `crash.csv` (importable by the
-sweep's spawned workers, unlike a function defined in a test)."""
+"""A unit of work that kills its process on files named `crash.csv` and hangs on
+`hang.csv` (importable by the sweep's spawned workers, unlike a function defined in a
+test)."""
 
 from __future__ import annotations
 
 import os
+import time
 
 from vigile.scan.sweep import inspect_file
 
@@ -11,4 +13,6 @@ from vigile.scan.sweep import inspect_file
 def crashing_inspect(path: str | bytes, sample_rows: int) -> dict:
     if os.path.basename(os.fsdecode(path)) == "crash.csv":
         os.abort()  # as calamine did on a huge dimension: no exception, the process ends
+    if os.path.basename(os.fsdecode(path)) == "hang.csv":
+        time.sleep(3600)
     return inspect_file(path, sample_rows)

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import vigile.cli.sweep_cmd  # noqa: F401  (registers `sweep`)
 from vigile.cli.app import app
 from vigile.read.encrypted import encryption_of
-from vigile.scan.sweep import CRASHED, inspect_file, sweep
+from vigile.scan.sweep import CRASHED, FILE_SECONDS, inspect_file, sweep
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +207,8 @@ def test_a_crashing_worker_is_isolated_and_retried_next_sweep(tmp_path):
     index = tmp_path / "i.db"
     first = sweep([share], index=index, workers=2, inspect=crashing_inspect)
     crashed = [f for f in first.files if f.path.endswith("crash.csv")]
-    assert [f.status for f in crashed] == ["unreadable"] and CRASHED in crashed[0].not_read[0]
+    assert [f.status for f in crashed] == ["unreadable"]
+    assert CRASHED.format(seconds=FILE_SECONDS) in crashed[0].not_read[0]
     assert len(first.found) == 6 and not first.complete
     # The next sweep is not broken: the other files come from the index, the crashed one
     # (not remembered) is tried again.
@@ -215,6 +216,21 @@ def test_a_crashing_worker_is_isolated_and_retried_next_sweep(tmp_path):
     assert second.inspected == 1 and len(second.found) == 6
     third = sweep([share], index=index, workers=2)
     assert third.complete and third.inspected == 1
+
+
+def test_a_hanging_file_is_stopped(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from sweep_crash import crashing_inspect
+
+    share = tmp_path / "share"
+    share.mkdir()
+    (share / "hang.csv").write_text("a\n1\n")
+    (share / "leak.csv").write_text("TEL\n" + "".join(f"06{j:08d}\n" for j in range(40)))
+    r = sweep([share], index=tmp_path / "i.db", workers=2, inspect=crashing_inspect,
+              file_seconds=2)  # fmt: skip
+    hang, leak = r.files
+    assert hang.status == "unreadable" and "longer than 2 s" in hang.not_read[0]
+    assert leak.status == "found"
 
 
 def test_inspect_file_answer_is_plain_and_relative(hostile):

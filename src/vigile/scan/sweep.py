@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import pwd
 import stat as st
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
@@ -55,7 +56,11 @@ NOT_PERSONAL = frozenset({"date", "finess"})
 TEXT_SHARE_MIN = 0.02  # a free-text category must show in at least 2 % of a column's cells
 IDENTITY_KEYS = (("nir",), ("last_name", "first_name", "birth_date"), ("email",), ("phone",))
 STATUSES = ("found", "partial", "unreadable", "encrypted", "unsupported", "clean")
-CRASHED = "the inspecting process crashed (out of memory or a reader fault); retried next sweep"
+CRASHED = (
+    "the inspecting process crashed or took longer than {seconds:g} s (out of memory, a reader"
+    " fault or a hang); retried next sweep"
+)
+FILE_SECONDS = 600.0  # a file whose inspection takes longer ends its worker process
 IN_FLIGHT_PER_WORKER = 2  # files handed to the pool at once: a crash re-runs only these
 
 Inspect = Callable[[str | bytes, int], dict]
@@ -290,20 +295,40 @@ def walk(
             yield from files
 
 
-def _inspect_alone(inspect: Inspect, path: str, sample_rows: int, ctx) -> dict | None:
+def _bounded(inspect: Inspect, path: str, sample_rows: int, seconds: float) -> dict:
+    """`inspect` in a worker process that ends itself past `seconds` (a thread's timer:
+    a reader stuck in native code cannot be interrupted otherwise). The pool sees a
+    crash, and `_inspect_all` isolates the file."""
+    timer = threading.Timer(seconds, os._exit, args=(70,))
+    timer.daemon = True
+    timer.start()
+    try:
+        return inspect(path, sample_rows)
+    finally:
+        timer.cancel()
+
+
+def _inspect_alone(
+    inspect: Inspect, path: str, sample_rows: int, seconds: float, ctx
+) -> dict | None:
     """`inspect` of one file in a pool of its own: its result, or None if it crashed."""
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
         try:
-            return pool.submit(inspect, path, sample_rows).result()
+            return pool.submit(_bounded, inspect, path, sample_rows, seconds).result()
         except BrokenProcessPool:
             return None
 
 
 def _inspect_all(
-    todo: list[tuple[str, str]], workers: int, sample_rows: int, inspect: Inspect = inspect_file
+    todo: list[tuple[str, str]],
+    workers: int,
+    sample_rows: int,
+    inspect: Inspect = inspect_file,
+    seconds: float = FILE_SECONDS,
 ) -> Iterator[tuple[str, dict | None]]:
     """(sha256, result) for each (sha256, path) to inspect, in completion order; the
-    result is None when inspecting that file crashed its process.
+    result is None when inspecting that file crashed its process or took longer than
+    `seconds`.
 
     A crashed worker breaks the whole pool and fails every file in flight: only a few
     are handed over at once (IN_FLIGHT_PER_WORKER a worker), so after a crash those are
@@ -323,7 +348,7 @@ def _inspect_all(
             while (queue or flight) and not suspects:
                 while queue and len(flight) < workers * IN_FLIGHT_PER_WORKER:
                     h, p = queue.popleft()
-                    flight[pool.submit(inspect, p, sample_rows)] = (h, p)
+                    flight[pool.submit(_bounded, inspect, p, sample_rows, seconds)] = (h, p)
                 done, _ = wait(flight, return_when=FIRST_COMPLETED)
                 if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                     done, _ = wait(flight)  # the pool is broken: every future ends now
@@ -334,7 +359,7 @@ def _inspect_all(
                     else:
                         yield h, f.result()
         for h, p in suspects:
-            yield h, _inspect_alone(inspect, p, sample_rows, ctx)
+            yield h, _inspect_alone(inspect, p, sample_rows, seconds, ctx)
 
 
 def _sha256(path: str) -> tuple[str | None, str]:
@@ -371,12 +396,14 @@ def sweep(
     now: dt.datetime | None = None,
     inspect: Inspect = inspect_file,
     progress: Callable[[int, int], None] | None = None,
+    file_seconds: float = FILE_SECONDS,
 ) -> SweepResult:
     """Sweep `roots`; files unchanged since the last sweep recorded in `index` are not read.
 
     `inspect` is the unit of work (`inspect_file`; another function of the same
     signature, importable by worker processes, for tests). `progress(done, total)` is
-    called as new contents are inspected."""
+    called as new contents are inspected. With more than one worker, a file whose
+    inspection takes longer than `file_seconds` is reported unreadable."""
     now = now or dt.datetime.now(dt.UTC)
     index = (index or default_index()).resolve()
     idx = SweepIndex(index)
@@ -410,11 +437,12 @@ def sweep(
         unsaved: list[str] = []
         if progress:
             progress(0, len(todo))
-        for h, result in _inspect_all(todo, workers, sample_rows, inspect):
+        for h, result in _inspect_all(todo, workers, sample_rows, inspect, file_seconds):
             if progress:
                 progress(len(fresh) + 1, len(todo))
             if result is None:  # a crash: reported now, not remembered (retried next time)
-                fresh[h] = _result("unreadable", not_read=[f": {CRASHED}"])
+                why = CRASHED.format(seconds=file_seconds)
+                fresh[h] = _result("unreadable", not_read=[f": {why}"])
                 continue
             fresh[h] = result
             unsaved.append(h)

@@ -22,6 +22,9 @@ from .. import __version__
 from ..categories import CATEGORIES, CATEGORY_IDS
 from ..detect import ColumnProfiler
 from ..read import Limits, ReadError, Table, open_tables
+from ..read.errors import safe_message
+from ..read.names import shown_path
+from ..read.table import UNREAD
 from ..scan import iter_files  # same expansion of directories as the scan
 from ..shapes import ColumnFinding
 from .aggregate import compute
@@ -110,6 +113,8 @@ def triage_table(
                 progress(table.source.path, table.bytes_read, table.source.size)
     except ReadError as err:
         errors.append(str(err))
+    # Parts not read are errors (every output shows them; the result is then incomplete).
+    errors += [f"{table.source.path}: {UNREAD}{why}" for why in table.unread]
     if text:
         findings = tuple(profiler.finish()) if profiler else ()
         return TableTriage(table.source.path, rows, None, findings, None, None, (), tuple(errors))
@@ -134,6 +139,10 @@ def triage_path(
 ) -> TriageResult:
     """Triage every table of every input file together (persons deduplicated across them).
 
+    Paths in the result are in their shown form (`vigile.read.names.shown_path`); every
+    file, member, sheet or table not (fully) read is one of `errors`, so the result says
+    nothing is exposed only when everything was read.
+
     `reference_date` is the day ages are computed at (default: the day after the latest
     event date, i.e. when the extraction was made, so figures do not drift with the day of
     analysis; today when the file has no event date).
@@ -144,16 +153,19 @@ def triage_path(
     inputs: list[InputEvidence] = []
     errors: list[str] = []
     tables: list[TableTriage] = []
+    hides_nothing = 0
     for path in iter_files(paths):
         file_rows = 0
         fmt = sha = None
+        display = shown_path(path)
         try:
             for item in open_tables(path, limits=limits or Limits()):
                 if isinstance(item, ReadError):
                     errors.append(str(item))
+                    hides_nothing += item.read  # an empty file, a dump without data
                     continue
                 fmt = fmt or item.source.format
-                if item.source.path == str(path):  # the reader hashed the file itself
+                if item.source.path == display:  # the reader hashed the file itself
                     sha = sha or item.source.sha256
                 t = triage_table(item, len(tables), progress, profile_rows)
                 tables.append(t)
@@ -161,12 +173,15 @@ def triage_path(
                 file_rows += t.rows
             inputs.append(
                 InputEvidence(
-                    str(path), sha or _file_sha256(path), path.stat().st_size, fmt, file_rows
+                    display, sha or _file_sha256(path), path.stat().st_size, fmt, file_rows
                 )
             )
         except OSError as err:
-            errors.append(f"{path}: {err.strerror or type(err).__name__}")
-    return summarise(tables, inputs, errors, circumstances, reference_date, now)
+            errors.append(f"{display}: {safe_message(err)}")
+    return summarise(
+        tables, inputs, errors, circumstances, reference_date, now,
+        unread=len(errors) - hides_nothing,
+    )  # fmt: skip
 
 
 def summarise(
@@ -176,7 +191,10 @@ def summarise(
     circumstances: Circumstances,
     reference_date: dt.date | None,
     now: dt.datetime,
+    *,
+    unread: int = 0,
 ) -> TriageResult:
+    """The result; `unread` counts the `errors` that stand for something not (fully) read."""
     frames = [t.frame for t in tables if t.frame is not None and t.frame.height]
     cats = [c for c in CATEGORY_IDS if any(c in t.categories for t in tables)]
     notes: list[str] = []
@@ -189,6 +207,12 @@ def summarise(
     else:
         rows = None
         fig = None
+    if unread and frames:
+        notes.append(
+            f"Not fully read: {unread} file(s), sheet(s) or table(s) could not be read "
+            "completely (see the errors): the figures count only what was read, and a category "
+            "listed as not found, or a duty judged not due, may be wrong."
+        )
     if not frames:
         notes.append(
             "No table could be read from the input(s): these figures say nothing about the "
