@@ -74,7 +74,11 @@ def test_serve_puts_the_key_file_where_workers_look(case, monkeypatch, tmp_path)
     assert os.environ["VIGILE_KEY_FILE"] == str(path)
     cfg = json.loads(os.environ[server.ENV_CONFIG])
     assert cfg["no_code_requests_per_hour"] == 1_000  # counted in the store: not divided
-    assert cfg["identity_requests_per_day"] == 2  # in memory per worker: divided
+    # counted in the store (vigile.case.Throttle): not divided either
+    assert cfg["identity_requests_per_day"] == 5
+    assert cfg["global_code_failures_per_hour"] == 5_000
+    assert cfg["client_requests_per_minute"] == 120  # load shedding, in memory
+    assert cfg["global_rate"] == 750  # in memory per worker: divided
 
 
 def test_requests_finds_the_key_of_case_new(case):

@@ -7,7 +7,7 @@ each person's code (issued once), every notification, no-code requests and e-mai
 opt-ins, and a hash-chained audit log. Letters, e-mails, the portal and the CNIL draft
 are renderings of it. Other layers use only what this package exports and CaseStore's
 public methods; codes, contacts and leases are functions of `vigile.case.codes`,
-`vigile.case.contacts` and CaseStore.lease.
+`vigile.case.contacts` and CaseStore.lease; the portal's limits are `Throttle`.
 """
 
 from .clock import PARIS, TimeFormatError, parse_time, show_time
@@ -32,6 +32,7 @@ from .models import (
 )
 from .notifications import CNIL, EMAIL, LETTER
 from .store import SETTINGS, CaseStore, open_store, resolve_db_url
+from .throttle import CodeLimits, Throttle
 
 __all__ = [
     "CNIL",
@@ -42,9 +43,11 @@ __all__ = [
     "AffectedPerson",
     "BusyError",
     "CnilDraft",
+    "CodeLimits",
     "CnilSubmission",
     "Evidence",
     "NoCodeRequest",
+    "Throttle",
     "TimeFormatError",
     "BadKeyError",
     "CaseError",

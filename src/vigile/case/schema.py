@@ -205,3 +205,28 @@ leases = Table(
     Column("acquired_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+# The portal's limits (0004), shared by its worker processes and kept across restarts.
+# A client is named by a keyed pseudonym of its IPv4 address or IPv6 /64 (HMAC under a
+# sub-key of the store key), never the address itself. Rows expire (`expires_at`).
+portal_throttle = Table(
+    "portal_throttle",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
+    Column("scope", String(20), primary_key=True),  # code_fail | no_code | * (all clients)
+    Column("client", String(64), primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Portal sessions ended by logout before their cookie expired (0004): a replayed cookie
+# is refused. The session id is random; only its SHA-256 is kept.
+portal_sessions_ended = Table(
+    "portal_sessions_ended",
+    metadata,
+    Column("session", String(64), primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)

@@ -57,6 +57,8 @@ from .schema import (
     notifications,
     portal_contacts,
     portal_requests,
+    portal_sessions_ended,
+    portal_throttle,
     review,
     triage,
 )
@@ -1010,6 +1012,12 @@ def _purge_portal(conn: Connection, incident_id: int, cutoff: datetime | None) -
     n += conn.execute(
         delete(portal_requests).where(portal_requests.c.incident_id == incident_id, *older)
     ).rowcount
+    # The portal's limits and ended sessions hold no personal value: only expired ones go.
+    now = utcnow()
+    for table in (portal_throttle, portal_sessions_ended):
+        conn.execute(
+            delete(table).where(table.c.incident_id == incident_id, table.c.expires_at < now)
+        )
     return n
 
 

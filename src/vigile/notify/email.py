@@ -324,6 +324,11 @@ class _Sending:
         except smtplib.SMTPDataError as e:
             self._refused(t, e.smtp_code, run)
             return
+        finally:
+            if self.smtp is not None and self.smtp.sock is None:
+                # 421: the server closed the connection (smtplib closed its side): the next
+                # message opens a new one instead of failing the run.
+                self.smtp = None
         self.store.log_notifications(self.iid, EMAIL, "sent", [(t.ref, self._detail(t))])
         run.sent += 1
         run.requests += t.request is not None

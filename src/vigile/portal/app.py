@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -14,14 +14,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from ..case import PARIS, AffectedPerson, CaseStore
+from ..case import PARIS, AffectedPerson, CaseStore, CodeLimits, Throttle
 from ..case import contacts as case_contacts
 from ..case.clock import utcnow
 from ..case.codes import find_person, normalize_code, store_subkey
 from ..wording import describe
 from . import attestation
 from .config import PortalConfig
-from .limits import Lockout, TokenBucket, WindowCounter, client_key
+from ..case.throttle import NO_CODE
+from .limits import TokenBucket, WindowCounter, client_key
 from .security import BASE_HEADERS, CSRF_COOKIE, SESSION_COOKIE, Csrf, SessionSealer
 
 HERE = Path(__file__).parent
@@ -42,7 +43,12 @@ def _birth_date_fr(value: str) -> str:
 
 
 class Portal:
-    """Per-process state: the store, the incident, keys derived from the store key, limits."""
+    """Per-process state: the store, the incident, keys derived from the store key, limits.
+
+    The limits that bound guessing and no-code requests are kept in the store (`Throttle`):
+    every worker process sees the same counts, and a restart forgets nothing. Only the
+    load-shedding limits (requests per second of all clients, requests per minute of one
+    client) are counted in memory, per process."""
 
     def __init__(
         self,
@@ -64,9 +70,17 @@ class Portal:
         )
         self.global_bucket = TokenBucket(cfg.global_rate, cfg.global_burst)
         self.client_requests = WindowCounter(cfg.client_requests_per_minute, 60)
-        self.lockout = Lockout(cfg.max_code_failures, cfg.failure_window_s, cfg.lockout_s)
-        self.global_failures = WindowCounter(cfg.global_code_failures_per_hour, 3600)
-        self.identity_requests = WindowCounter(cfg.identity_requests_per_day, 86_400)
+        self.throttle = Throttle(
+            store,
+            incident_id,
+            CodeLimits(
+                max_failures=cfg.max_code_failures,
+                window_s=cfg.failure_window_s,
+                lockout_s=cfg.lockout_s,
+                global_limit=cfg.global_code_failures_per_hour,
+                global_window_s=3600,
+            ),
+        )
 
     def page_context(self) -> dict:
         inc = self.incident
@@ -81,9 +95,10 @@ class Portal:
         return self.store.exposure(self.incident.id, person_ref, purpose)
 
     def no_code_allowed(self, client: str) -> bool:
-        """Whether a no-code request may be queued now: the client's own daily bound (in
-        memory) and the hourly bound of all clients together (counted in the store)."""
-        if not self.identity_requests.hit(client):
+        """Whether a no-code request may be queued now: the client's own daily bound and the
+        hourly bound of all clients together (both counted in the store)."""
+        cfg = self.config
+        if not self.throttle.allow(NO_CODE, client, cfg.identity_requests_per_day, 86_400):
             limits_log.warning("no-code request not queued: per-client bound reached")
             return False
         since = utcnow() - timedelta(hours=1)
@@ -186,9 +201,11 @@ def create_app(portal: Portal) -> FastAPI:
 
     def session(request: Request) -> str | None:
         opened = portal.sessions.open(request.cookies.get(SESSION_COOKIE))
-        if opened is None or opened[0] != iid:
+        if opened is None or opened.incident_id != iid:
             return None
-        return opened[1]
+        if portal.throttle.session_ended(opened.session_id):
+            return None  # ended by logout: a replayed cookie opens nothing
+        return opened.person_ref
 
     def client(request: Request) -> str:
         return client_key(request.client.host if request.client else None)
@@ -208,7 +225,7 @@ def create_app(portal: Portal) -> FastAPI:
             return message(request, bad_form, 403)
         who = client(request)
         title = "Vos données sont-elles concernées\u202f?"
-        if portal.lockout.locked(who):
+        if portal.throttle.locked(who):
             return message(
                 request,
                 "Trop de codes erronés ont été saisis depuis votre connexion. Réessayez dans une "
@@ -222,17 +239,15 @@ def create_app(portal: Portal) -> FastAPI:
                 "caractères inscrits sur votre courrier."
             )
             return render(request, "index.html", title, 400, error=error)
-        if portal.global_failures.exhausted("*"):
-            return message(
-                request, "Le service est momentanément indisponible. Réessayez plus tard.", 503
-            )
+        # No global refusal here: a flood of wrong codes from other clients never turns
+        # away a right code (the flood only tightens each client's lock, see Throttle).
         ref = find_person(portal.store, iid, code)
         if ref is None:
-            portal.lockout.fail(who)
-            portal.global_failures.hit("*")
+            if portal.throttle.fail(who).flood:
+                limits_log.warning("wrong-code flood: clients locked at their first wrong code")
             error = "ce code n'est pas reconnu. Vérifiez-le sur votre courrier."
             return render(request, "index.html", title, 400, error=error)
-        portal.lockout.succeed(who)
+        portal.throttle.succeed(who)
         resp = RedirectResponse("/mon-dossier", status_code=303)
         resp.set_cookie(
             SESSION_COOKIE,
@@ -317,6 +332,12 @@ def create_app(portal: Portal) -> FastAPI:
     def logout(request: Request, csrf: Annotated[str, Form()] = ""):
         if not csrf_ok(request, csrf):
             return message(request, bad_form, 403)
+        opened = portal.sessions.open(request.cookies.get(SESSION_COOKIE))
+        if opened is not None and opened.incident_id == iid:
+            # Server-side end: the cookie, replayed or copied, no longer opens the page.
+            portal.throttle.end_session(
+                opened.session_id, datetime.fromtimestamp(opened.expires, UTC)
+            )
         resp = RedirectResponse("/", status_code=303)
         resp.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
         return resp

@@ -1,11 +1,12 @@
-"""In-process rate limits and lockouts (thread-safe; one set per server process).
+"""Who a client is, and the in-process load shedding (thread-safe; one set per process).
 
-Per-client counters live in memory, not in the store: they hold client addresses, which
-are personal data and have no business in the case. With several worker processes each
-has its own counters: divide the limits by the worker count (docs/portal-production.md).
 A client is an IPv4 address or an IPv6 /64 (one subscriber's whole network, which hands
-out addresses at will), see `client_key`. The hourly bound on no-code requests of all
-clients together is counted in the case store (`vigile.case.contacts.count_requests`).
+out addresses at will), see `client_key`. The limits that bound guessing and no-code
+requests (wrong codes per client and in total, no-code requests per client and per
+hour) are counted in the case store (`vigile.case.Throttle`), under a keyed pseudonym
+of the client: shared by every worker, kept across restarts. What stays here in memory
+only sheds load (requests per second in total, per minute per client): with several
+workers each has its own share (docs/portal-production.md).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import ipaddress
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 Clock = Callable[[], float]
 _PRUNE_AT = 100_000  # entries before expired ones are swept
@@ -81,51 +81,3 @@ class WindowCounter:
         with self._lock:
             start, n = self._counts.get(key, (0.0, 0))
             return n >= self.limit and self._clock() - start < self.window
-
-
-@dataclass
-class _Failures:
-    first: float
-    count: int
-    locked_until: float = 0.0
-
-
-class Lockout:
-    """`max_failures` wrong codes within `window` seconds lock the key for `duration` seconds."""
-
-    def __init__(
-        self, max_failures: int, window: float, duration: float, clock: Clock = time.monotonic
-    ):
-        self.max_failures, self.window, self.duration = max_failures, window, duration
-        self._clock = clock
-        self._state: dict[str, _Failures] = {}
-        self._lock = threading.Lock()
-
-    def locked(self, key: str) -> bool:
-        with self._lock:
-            st = self._state.get(key)
-            return st is not None and st.locked_until > self._clock()
-
-    def fail(self, key: str) -> None:
-        with self._lock:
-            now = self._clock()
-            st = self._state.get(key)
-            if st is None or now - st.first >= self.window:
-                st = self._state[key] = _Failures(now, 0, st.locked_until if st else 0.0)
-            st.count += 1
-            if st.count >= self.max_failures:
-                st.locked_until = now + self.duration
-                st.first, st.count = now, 0
-            if len(self._state) > _PRUNE_AT:
-                self._state = {
-                    k: v
-                    for k, v in self._state.items()
-                    if v.locked_until > now or now - v.first < self.window
-                }
-
-    def succeed(self, key: str) -> None:
-        """A right code clears the key's failures (not an active lock)."""
-        with self._lock:
-            st = self._state.get(key)
-            if st is not None and st.locked_until <= self._clock():
-                del self._state[key]

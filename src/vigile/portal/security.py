@@ -8,6 +8,7 @@ import hmac
 import json
 import os
 import time
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -63,9 +64,18 @@ class Csrf:
         return hmac.compare_digest(self.token_for(cookie), token)
 
 
+@dataclass(frozen=True)
+class Session:
+    incident_id: int
+    person_ref: str
+    session_id: str  # random, names the session so logout can end it server-side
+    expires: float  # epoch seconds
+
+
 class SessionSealer:
     """The person's session as an AES-GCM sealed cookie: works across worker processes,
-    and the client never sees the person reference."""
+    and the client never sees the person reference. Logout ends a session for good: its
+    id is recorded in the store (`vigile.case.Throttle.end_session`)."""
 
     def __init__(self, key: bytes, minutes: int):
         self._aead = AESGCM(key)
@@ -74,10 +84,11 @@ class SessionSealer:
     def seal(self, incident_id: int, person_ref: str, now: float | None = None) -> str:
         exp = int((now or time.time()) + self._ttl)
         nonce = os.urandom(_NONCE)
-        body = json.dumps({"i": incident_id, "r": person_ref, "e": exp}).encode()
+        sid = _b64(os.urandom(16))
+        body = json.dumps({"i": incident_id, "r": person_ref, "s": sid, "e": exp}).encode()
         return _b64(nonce + self._aead.encrypt(nonce, body, b"vigile.portal/session"))
 
-    def open(self, cookie: str | None, now: float | None = None) -> tuple[int, str] | None:
+    def open(self, cookie: str | None, now: float | None = None) -> Session | None:
         if not cookie or len(cookie) > 400:
             return None
         try:
@@ -87,6 +98,6 @@ class SessionSealer:
             )
         except (InvalidTag, ValueError):
             return None
-        if data["e"] < (now or time.time()):
+        if data["e"] < (now or time.time()) or "s" not in data:
             return None
-        return int(data["i"]), str(data["r"])
+        return Session(int(data["i"]), str(data["r"]), str(data["s"]), float(data["e"]))

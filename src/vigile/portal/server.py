@@ -4,9 +4,9 @@ Workers are separate processes (the look-up is CPU-bound Python + scrypt), so
 they rebuild the app from environment variables in `app_from_env`; the store
 key reaches them the usual way: `serve` puts the key file it was given (the one
 `vigile.cli.common.open_case` found) in VIGILE_KEY_FILE, or VIGILE_KEY is inherited,
-and a worker without either finds the file `vigile case new` created. Per-client and
-code-guessing limits are in memory per process: their ceilings are divided among the
-workers. The hourly bound on no-code requests is counted in the store, shared by all.
+and a worker without either finds the file `vigile case new` created. The limits on guessing and on
+no-code requests are counted in the store (`vigile.case.Throttle`), shared by all workers;
+only the load-shedding rates are in memory per process, divided among the workers.
 """
 
 from __future__ import annotations
@@ -62,8 +62,6 @@ def serve(
             cfg,
             global_rate=cfg.global_rate / workers,
             global_burst=max(1, cfg.global_burst // workers),
-            global_code_failures_per_hour=max(1, cfg.global_code_failures_per_hour // workers),
-            identity_requests_per_day=max(1, cfg.identity_requests_per_day // workers),
         )
     os.environ[ENV_DB] = db_url
     if key_file:
