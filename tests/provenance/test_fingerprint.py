@@ -14,6 +14,7 @@ from vigile.provenance.fingerprint import (
     NAME_DOB,
     NIR,
     PHONE,
+    TOKEN,
     Hasher,
     KeyColumns,
     normalise_date,
@@ -85,13 +86,23 @@ def test_emails_in_any_case_are_one_value(email):
     assert _one(normalise_email, email.upper()) == _one(normalise_email, f" {email} ") == email
 
 
-@settings(max_examples=50)
-@given(st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=20), st.integers(1, 5))
-def test_vectorised_hmac_is_the_hmac(values, view):
-    s = pl.Series(values, dtype=pl.String)
-    got = HASHER.hashes(pl.Series([view] * len(values), dtype=pl.UInt8), s).to_list()
-    assert got == [HASHER.digest(view, v) for v in values]
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 4), st.text(min_size=0, max_size=40))
+        | st.tuples(st.just(TOKEN), st.from_regex(r"[0-9a-f]{32}", fullmatch=True)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_column_hashes_are_the_one_value_hash(pairs):
+    views = pl.Series([v for v, _ in pairs], dtype=pl.UInt8)
+    values = pl.Series([x for _, x in pairs], dtype=pl.String)
+    got = HASHER.hashes(views, values).to_list()
+    assert got == [HASHER.digest(v, x) for v, x in pairs]
     assert all(0 <= h < 2**62 for h in got)
+    distinct = {(v, x) for v, x in pairs}
+    assert len({HASHER.digest(v, x) for v, x in distinct}) == len(distinct)
 
 
 def test_views_are_domain_separated_and_keyed():

@@ -103,7 +103,7 @@ def choose(
     unit_of = {r: -(i + 1) for i, r in enumerate(ok)}
     keys = (
         keyed.filter(pl.col("row").is_in(ok))
-        .with_columns(pl.col("row").replace_strict(unit_of, return_dtype=pl.Int32).alias("unit"))
+        .with_columns(pl.col("row").replace_strict(unit_of, return_dtype=pl.Int64).alias("unit"))
         .select("h", "unit", pl.col("view").cast(pl.Int16))
         .unique()
     )

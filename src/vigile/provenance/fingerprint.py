@@ -28,7 +28,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import polars as pl
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ..detect.extract import (
     nir_from_parts,
@@ -62,6 +64,8 @@ class KeyColumns:
     phones: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     tokens: tuple[str, ...] = ()
+    # Columns already in canonical form (vigile's own pseudonyms): taken as they are.
+    trusted: frozenset[str] = frozenset()
 
     @property
     def empty(self) -> bool:
@@ -111,7 +115,9 @@ def key_columns_from_roles(roles, columns: Sequence[str], sample: pl.DataFrame |
     )
 
 
-def key_columns_from_categories(categories: Mapping[str, str | None], pseudonymised=()):
+def key_columns_from_categories(
+    categories: Mapping[str, str | None], pseudonymised=(), pseudonymised_all=()
+):
     """KeyColumns from declared categories (an export profile): {column: category}.
     Pseudonymised columns of an identifying category give tokens (their pseudonyms);
     a pseudonymised NIR in NIR format is still a NIR."""
@@ -128,6 +134,7 @@ def key_columns_from_categories(categories: Mapping[str, str | None], pseudonymi
         phones=cols("phone"),
         emails=cols("email"),
         tokens=tokens,
+        trusted=frozenset(pseudonymised_all),
     )
 
 
@@ -155,6 +162,10 @@ def _on_distinct(df: pl.DataFrame, cols: list[str], expr: pl.Expr) -> pl.Series:
     )
 
 
+def _plain(df: pl.DataFrame, cols: list[str], expr: pl.Expr) -> pl.Series:
+    return df.select(expr.alias("__out")).get_column("__out")
+
+
 def normalise_nir(e: pl.Expr) -> pl.Expr:
     return nir_normalized(e)
 
@@ -180,32 +191,44 @@ def normalise_token(e: pl.Expr) -> pl.Expr:
     return pl.when(s.str.contains(TOKEN_REGEX)).then(s)
 
 
+def view_series(
+    batch: pl.DataFrame, keys: KeyColumns, distinct: bool = False
+) -> list[tuple[int, pl.Series]]:
+    """(view, normalised values of every row, null where none) for each source of a view.
+    `distinct`: the rows are already distinct identities (each cell normalised as is)."""
+    ev = _plain if distinct else _on_distinct
+    if any(dt != pl.String for dt in batch.select(keys.used()).dtypes):
+        batch = batch.with_columns(pl.col(keys.used()).cast(pl.String))
+
+    def norm(view: int, c: str, fn) -> tuple[int, pl.Series]:
+        if c in keys.trusted:  # vigile's own pseudonyms: canonical already
+            s = batch.get_column(c)
+            return view, pl.select(pl.when(s.str.len_bytes() > 0).then(s)).to_series()
+        return view, ev(batch, [c], fn(pl.col(c)))
+
+    parts: list[tuple[int, pl.Series]] = [norm(NIR, c, normalise_nir) for c in keys.nir]
+    for b, k in keys.nir_split:
+        parts.append((NIR, ev(batch, [b, k], nir_from_parts(pl.col(b), pl.col(k)))))
+    if keys.last_names and keys.first_name and keys.birth_date:
+        first = ev(batch, [keys.first_name], normalise_name(pl.col(keys.first_name)))
+        dob = ev(batch, [keys.birth_date], normalise_date(pl.col(keys.birth_date)))
+        for c in keys.last_names:
+            last = ev(batch, [c], normalise_name(pl.col(c)))
+            parts.append(
+                (NAME_DOB, pl.select(pl.concat_str([last, first, dob], separator="|")).to_series())
+            )
+    parts += [norm(PHONE, c, normalise_phone) for c in keys.phones]
+    parts += [norm(EMAIL, c, normalise_email) for c in keys.emails]
+    parts += [norm(TOKEN, c, normalise_token) for c in keys.tokens]
+    return parts
+
+
 def view_values(batch: pl.DataFrame, keys: KeyColumns) -> pl.DataFrame:
     """Long frame (row: u32, view: u8, value: str) of every non-null normalised view
     value of every row of `batch` (rows numbered from 0 in the batch)."""
     n = batch.height
-    if any(dt != pl.String for dt in batch.select(keys.used()).dtypes):
-        batch = batch.with_columns(pl.col(keys.used()).cast(pl.String))
-    parts: list[tuple[int, pl.Series]] = []
-    for c in keys.nir:
-        parts.append((NIR, _on_distinct(batch, [c], normalise_nir(pl.col(c)))))
-    for b, k in keys.nir_split:
-        parts.append((NIR, _on_distinct(batch, [b, k], nir_from_parts(pl.col(b), pl.col(k)))))
-    if keys.last_names and keys.first_name and keys.birth_date:
-        first = _on_distinct(batch, [keys.first_name], normalise_name(pl.col(keys.first_name)))
-        dob = _on_distinct(batch, [keys.birth_date], normalise_date(pl.col(keys.birth_date)))
-        for c in keys.last_names:
-            last = _on_distinct(batch, [c], normalise_name(pl.col(c)))
-            parts.append(
-                (NAME_DOB, pl.select(pl.concat_str([last, first, dob], separator="|")).to_series())
-            )
-    for c in keys.phones:
-        parts.append((PHONE, _on_distinct(batch, [c], normalise_phone(pl.col(c)))))
-    for c in keys.emails:
-        parts.append((EMAIL, _on_distinct(batch, [c], normalise_email(pl.col(c)))))
-    for c in keys.tokens:
-        parts.append((TOKEN, _on_distinct(batch, [c], normalise_token(pl.col(c)))))
-    if not parts or n == 0:
+    parts = view_series(batch, keys) if n else []
+    if not parts:
         return pl.DataFrame(schema={"row": pl.UInt32, "view": pl.UInt8, "value": pl.String})
     rows = pl.int_range(0, n, dtype=pl.UInt32, eager=True)
     frames = [
@@ -222,49 +245,116 @@ def view_values(batch: pl.DataFrame, keys: KeyColumns) -> pl.DataFrame:
 
 
 class Hasher:
-    """HMAC-SHA-256 of (view, value) under the registry secret, truncated to 62 bits.
+    """Keyed hash of (view, value) under the registry secret, 62 bits.
 
-    HMAC by its definition (RFC 2104) so that DuckDB's vectorised sha256 computes it
-    over a whole column at once (as `vigile.protect.pseudonym` does); `digest` is the
-    same function in plain Python, for tests and single values."""
+    Each value is encoded as one 16-byte block and enciphered with AES-256 under a key
+    derived from the registry secret for its view (HMAC-SHA-256 as the derivation): a
+    ASCII value of up to 15 bytes padded (0x01 then zeros), a pseudonym (32 hex characters) as
+    its 16 bytes, a longer value (names with birth date, most e-mails) as the first 16
+    bytes of its SHA-256, each kind under its own key so no two encodings meet. AES is a
+    keyed permutation: without the secret, no value can be tested against a hash. Done
+    on whole columns (numpy over the Arrow buffers, one AES-ECB call per view and
+    kind; DuckDB's sha256 for long values), since per-value Python was the registration's
+    bottleneck; `digest` is the same function one value at a time, for tests.
+    """
 
     def __init__(self, secret: bytes):
         if len(secret) < 32:
             raise ValueError("registry secret must be at least 32 bytes")
         self._secret = bytes(secret)
-        block = secret.ljust(64, b"\0") if len(secret) <= 64 else hashlib.sha256(secret).digest()
-        block = block.ljust(64, b"\0")
-        self._ipad = bytes(b ^ 0x36 for b in block)
-        self._opad = bytes(b ^ 0x5C for b in block)
+        self._keys: dict[tuple[int, str], bytes] = {}
         self._db = duckdb.connect()
         self._lock = threading.Lock()
 
+    def _key(self, view: int, kind: str) -> bytes:
+        k = self._keys.get((view, kind))
+        if k is None:
+            info = f"vigile.provenance/aes/{view}/{kind}".encode()
+            k = self._keys[(view, kind)] = hmac.digest(self._secret, info, "sha256")
+        return k
+
+    def _encipher(self, view: int, kind: str, blocks: bytes) -> np.ndarray:
+        enc = Cipher(algorithms.AES(self._key(view, kind)), modes.ECB()).encryptor()
+        out = enc.update(blocks) + enc.finalize()
+        return (np.frombuffer(out, dtype=">u8")[::2] >> np.uint64(64 - HASH_BITS)).astype(np.int64)
+
+    @staticmethod
+    def _block(view: int, value: str) -> tuple[str, bytes]:
+        if view == TOKEN:
+            return "token", bytes.fromhex(value)
+        b = value.encode()
+        if len(b) <= 15 and b.isascii():
+            return "short", b + b"\x01" + b"\0" * (15 - len(b))
+        return "long", hashlib.sha256(b).digest()[:16]
+
     def digest(self, view: int, value: str) -> int:
-        mac = hmac.digest(self._secret, f"{view}{_SEP}{value}".encode(), "sha256")
-        return int.from_bytes(mac[:8], "big") >> (64 - HASH_BITS)
+        kind, block = self._block(view, value)
+        return int(self._encipher(view, kind, block)[0])
+
+    def _sha_blocks(self, values: pl.Series) -> bytes:
+        """First 16 bytes of the SHA-256 of each value, concatenated (in DuckDB)."""
+        msgs = values.rename("m").to_frame().to_arrow()  # noqa: F841 (read by the SQL)
+        with self._lock:  # one DuckDB connection, one thread at a time
+            t = self._db.cursor().sql("select unhex(left(sha256(m), 32)) as d from msgs")
+            col = t.to_arrow_table().column("d").combine_chunks()
+        return _fixed_width(col, 16)
 
     def hashes(self, views: pl.Series, values: pl.Series) -> pl.Series:
-        """Int64 keyed hash of each (view, value) pair, in order."""
-        if values.len() == 0:
-            return pl.Series("h", [], pl.Int64)
-        msgs = pl.select(  # noqa: F841 (read by the SQL below)
-            pl.concat_str([views.cast(pl.String), pl.lit(_SEP), values]).alias("m")
-        ).to_arrow()
-        hex_chars = HASH_BITS // 4 + 1  # 16 hex digits, shifted right below
-        sql = (
-            f"select left(sha256($o || unhex(sha256($i || encode(m)))), {hex_chars}) as h from msgs"
-        )
-        with self._lock:  # one DuckDB connection, one thread at a time
-            rel = self._db.cursor().sql(sql, params={"i": self._ipad, "o": self._opad})
-            hexes = pl.from_arrow(rel.to_arrow_table()).get_column("h")
-        # 64 bits read as unsigned, then the top HASH_BITS kept (fits a signed BIGINT).
-        top = hexes.str.slice(0, 15).str.to_integer(base=16).cast(pl.UInt64)
-        last = hexes.str.slice(15, 1).str.to_integer(base=16).cast(pl.UInt64)
-        full = top * 16 + last
-        return (full // (1 << (64 - HASH_BITS))).cast(pl.Int64).rename("h")
+        """Int64 keyed hash of each (view, value) pair (values not null), in order."""
+        n = values.len()
+        out = np.zeros(n, dtype=np.int64)
+        if n == 0:
+            return pl.Series("h", out)
+        frame = pl.DataFrame({"view": views.cast(pl.UInt8), "value": values})
+        frame = frame.with_row_index("i").with_columns(pl.col("value").str.len_bytes().alias("len"))
+        for (view,), part in frame.group_by("view"):
+            v = int(view)
+            if v == TOKEN:
+                raw = part.get_column("value").str.decode("hex")
+                groups = [("token", part["i"], _fixed_width(raw.to_arrow(), 16))]
+            else:
+                ascii_short = (pl.col("len") <= 15) & (
+                    pl.col("value").str.len_chars() == pl.col("len")
+                )
+                short = part.filter(ascii_short)
+                long = part.filter(~ascii_short)
+                groups = [
+                    ("short", short["i"], _padded(short.get_column("value"))),
+                    ("long", long["i"], self._sha_blocks(long.get_column("value"))),
+                ]
+            for kind, idx, blocks in groups:
+                if len(idx):
+                    out[idx.to_numpy()] = self._encipher(v, kind, blocks)
+        return pl.Series("h", out)
 
     def key_frame(self, values: pl.DataFrame) -> pl.DataFrame:
         """(row, view, value) -> (row, view, h): each distinct (view, value) hashed once."""
         distinct = values.select("view", "value").unique()
         distinct = distinct.with_columns(self.hashes(distinct["view"], distinct["value"]))
         return values.join(distinct, on=["view", "value"], how="left").select("row", "view", "h")
+
+
+def _fixed_width(arr, width: int) -> bytes:
+    """The values of an Arrow binary array whose values are all `width` bytes, as one
+    buffer (checked: a value of another size would shift every later block)."""
+    import pyarrow as pa
+
+    arr = arr.cast(pa.large_binary())
+    if arr.null_count:
+        raise ValueError("null in a fixed-width block column")
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
+        arr.offset : arr.offset + len(arr) + 1
+    ]
+    if len(arr) and not (np.diff(offsets) == width).all():
+        raise ValueError("a block is not 16 bytes")
+    data = arr.buffers()[2]
+    return bytes(memoryview(data)[offsets[0] : offsets[-1]]) if len(arr) else b""
+
+
+def _padded(values: pl.Series) -> bytes:
+    """ASCII values of at most 15 bytes, each padded to 16 (0x01 then zeros), in one
+    buffer. Every short value is ASCII (NIR, E.164 phone, e-mail, folded names)."""
+    blocks = pl.select(
+        pl.concat_str([pl.lit(values), pl.lit("\x01")]).str.pad_end(16, "\x00").cast(pl.Binary)
+    ).to_series()
+    return _fixed_width(blocks.to_arrow(), 16)

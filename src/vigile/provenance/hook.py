@@ -39,8 +39,9 @@ class ExportHook:
     def table(self, rules) -> None:
         """A table starts; `rules` are its output columns (vigile.protect ColumnRule)."""
         cats = {r.name: r.category for r in rules if r.action in ("keep", "pseudonymise")}
+        pseudo_all = {r.name for r in rules if r.action == "pseudonymise"}
         pseudo = {r.name for r in rules if r.action == "pseudonymise" and r.format != "nir"}
-        keys = key_columns_from_categories(cats, pseudo)
+        keys = key_columns_from_categories(cats, pseudo, pseudo_all)
         self._columns += [r.name for r in rules if r.name not in self._columns]
         if self._fp is None:
             self._fp = self.registry.fingerprint(keys)

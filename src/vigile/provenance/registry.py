@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Engine, create_engine, event, func, insert, select
 from sqlalchemy.engine import make_url
@@ -23,12 +24,17 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from ..case import resolve_db_url
 from .errors import ProvenanceError
-from .fingerprint import EMAIL, NAME_DOB, NIR, TOKEN, VIEWS, Hasher, KeyColumns, view_values
+from .fingerprint import EMAIL, NAME_DOB, NIR, TOKEN, VIEWS, Hasher, KeyColumns, view_series
 from .keys import load_registry_key
 from .migrate import upgrade_head
-from .schema import exports, keys, meta
+from .schema import blocks, exports, keys, meta
 
 LOOKUP_CHUNK = 5_000
+# An export with more keys than this is stored by bucket (`schema.blocks`), not key by key.
+BLOCK_THRESHOLD = 100_000
+BUCKET_BITS = 16
+KEY_SCHEMA = {"h": pl.Int64, "export_id": pl.Int32, "unit": pl.Int64, "view": pl.Int16}
+RECORD = np.dtype([("h", "<i8"), ("unit", "<i8"), ("view", "i1")])
 _KEY_CHECK = b"vigile.provenance key check"
 
 
@@ -64,24 +70,51 @@ class Fingerprint:
 
     def add(self, batch: pl.DataFrame) -> None:
         self.rows += batch.height
-        values = view_values(batch, self.keys)
-        if values.height == 0:
+        cols = self.keys.used()
+        if not cols or batch.height == 0:
             return
-        kf = self.hasher.key_frame(values)
-        sig = kf.group_by("row").agg(pl.col("h").bitwise_xor().alias("sig"))
-        self._parts.append(kf.join(sig, on="row").select("sig", "view", "h").unique())
+        # Every row is normalised and hashed (AES is cheaper than finding a person's
+        # repeated rows among string columns); a person's rows then fall into one unit.
+        ident = batch.select(pl.col(cols).cast(pl.String))
+        hashed = []
+        for view, values in view_series(ident, self.keys, distinct=True):
+            h = pl.Series("h", [None] * values.len(), pl.Int64)
+            present = values.is_not_null()
+            if present.any():
+                got = self.hasher.hashes(
+                    pl.repeat(view, int(present.sum()), dtype=pl.UInt8, eager=True),
+                    values.filter(present),
+                )
+                h = h.scatter(present.arg_true(), got)
+            hashed.append((view, h))
+        if not hashed:
+            return
+        # The identity's signature: the XOR of its hashes (same set, same unit).
+        sig = pl.select(
+            pl.reduce(lambda a, b: a ^ b, [h.fill_null(0) for _, h in hashed]).alias("sig")
+        ).to_series()
+        self._parts.append(
+            pl.concat(
+                pl.DataFrame(
+                    {
+                        "sig": sig,
+                        "view": pl.repeat(v, sig.len(), dtype=pl.UInt8, eager=True),
+                        "h": h,
+                    }  # fmt: skip
+                ).drop_nulls("h")
+                for v, h in hashed
+            )
+        )
 
     def frame(self) -> pl.DataFrame:
-        """(h, unit, view), units numbered from 1, sorted by hash."""
+        """(h, unit, view) once each, sorted by hash; `unit` (> 0) names an identity."""
         if not self._parts:
-            return pl.DataFrame(schema={"h": pl.Int64, "unit": pl.Int32, "view": pl.Int16})
+            return pl.DataFrame(schema={"h": pl.Int64, "unit": pl.Int64, "view": pl.Int16})
         allk = pl.concat(self._parts).unique()
         self._parts = [allk]
-        return (
-            allk.with_columns(pl.col("sig").rank("dense").cast(pl.Int32).alias("unit"))
-            .select("h", "unit", pl.col("view").cast(pl.Int16))
-            .sort("h")
-        )
+        return allk.select(
+            "h", (pl.col("sig") + 1).alias("unit"), pl.col("view").cast(pl.Int16)
+        ).sort("h")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -210,6 +243,9 @@ class Registry:
                     canaries=n_canaries,
                 )
             ).inserted_primary_key[0]
+            if frame.height > BLOCK_THRESHOLD:
+                _insert_blocks(conn, eid, frame.filter(pl.col("unit") > 0))
+                frame = frame.filter(pl.col("unit") < 0)  # canaries stay key by key
             _bulk_insert(conn, frame.with_columns(pl.lit(eid, pl.Int32).alias("export_id")))
         rec = self.find(name)
         assert rec is not None
@@ -218,11 +254,14 @@ class Registry:
     # -- look-ups ---------------------------------------------------------------------
     def lookup(self, hashes: pl.Series) -> pl.DataFrame:
         """Every registered (h, export_id, unit, view) whose hash is among `hashes`."""
-        wanted = hashes.unique().sort().to_list()
+        wanted = hashes.unique().sort()
         out: list[tuple] = []
+        found_blocks: list[tuple[int, bytes]] = []
+        buckets = (wanted // (1 << (62 - BUCKET_BITS))).unique().to_list()
+        wl = wanted.to_list()
         with self.engine.connect() as conn:
-            for i in range(0, len(wanted), LOOKUP_CHUNK):
-                chunk = wanted[i : i + LOOKUP_CHUNK]
+            for i in range(0, len(wl), LOOKUP_CHUNK):
+                chunk = wl[i : i + LOOKUP_CHUNK]
                 out.extend(
                     conn.execute(
                         select(keys.c.h, keys.c.export_id, keys.c.unit, keys.c.view).where(
@@ -230,11 +269,28 @@ class Registry:
                         )
                     ).all()
                 )
-        return pl.DataFrame(
-            out,
-            schema={"h": pl.Int64, "export_id": pl.Int32, "unit": pl.Int32, "view": pl.Int16},
-            orient="row",
-        )
+            for i in range(0, len(buckets), LOOKUP_CHUNK):
+                chunk = buckets[i : i + LOOKUP_CHUNK]
+                found_blocks.extend(
+                    conn.execute(
+                        select(blocks.c.export_id, blocks.c.data).where(blocks.c.bucket.in_(chunk))
+                    ).all()
+                )
+        frame = pl.DataFrame(out, schema=KEY_SCHEMA, orient="row")
+        if found_blocks:
+            recs = np.frombuffer(b"".join(bytes(d) for _, d in found_blocks), dtype=RECORD)
+            counts = [len(d) // RECORD.itemsize for _, d in found_blocks]
+            eids = np.repeat(np.array([e for e, _ in found_blocks], dtype=np.int32), counts)
+            packed = pl.DataFrame(
+                {
+                    "h": recs["h"],
+                    "export_id": eids,
+                    "unit": recs["unit"],
+                    "view": recs["view"].astype(np.int16),
+                }  # fmt: skip
+            ).filter(pl.col("h").is_in(wanted.implode()))
+            frame = pl.concat([frame, packed])
+        return frame
 
     def canary_keys(self) -> pl.DataFrame:
         """(h, export_id, unit, view) of every canary of every export (a few per export)."""
@@ -244,7 +300,7 @@ class Registry:
             ).all()
         return pl.DataFrame(
             rows,
-            schema={"h": pl.Int64, "export_id": pl.Int32, "unit": pl.Int32, "view": pl.Int16},
+            schema=KEY_SCHEMA,
             orient="row",
         )
 
@@ -276,7 +332,7 @@ class Registry:
 def _bulk_insert(conn, frame: pl.DataFrame) -> None:
     """Many key rows at once, through the driver's fastest path (our own table)."""
     cols = ("h", "export_id", "unit", "view")
-    rows = frame.select(cols).iter_rows()
+    rows = zip(*(frame.get_column(c).to_list() for c in cols), strict=True)
     dbapi = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
         with dbapi.cursor() as cur:
@@ -289,6 +345,36 @@ def _bulk_insert(conn, frame: pl.DataFrame) -> None:
         cur.executemany(
             f"INSERT INTO provenance_keys ({', '.join(cols)}) VALUES (?, ?, ?, ?)", rows
         )
+    finally:
+        cur.close()
+
+
+def _insert_blocks(conn, eid: int, frame: pl.DataFrame) -> None:
+    """A large export's keys by bucket: packed records, one row per bucket."""
+    rec = np.empty(frame.height, dtype=RECORD)
+    rec["h"] = frame["h"].to_numpy()
+    rec["unit"] = frame["unit"].to_numpy()
+    rec["view"] = frame["view"].to_numpy().astype(np.int8)
+    bucket = rec["h"] >> (62 - BUCKET_BITS)  # sorted by h, so by bucket
+    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    ends = np.r_[starts[1:], len(rec)]
+    raw = rec.tobytes()
+    size = RECORD.itemsize
+    rows = [
+        (int(bucket[a]), eid, raw[a * size : b * size])
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+    dbapi = conn.connection.driver_connection
+    sql = "INSERT INTO provenance_blocks (bucket, export_id, data) VALUES "
+    if conn.dialect.name == "postgresql":
+        with dbapi.cursor() as cur:
+            with cur.copy("COPY provenance_blocks (bucket, export_id, data) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        return
+    cur = dbapi.cursor()
+    try:
+        cur.executemany(sql + "(?, ?, ?)", rows)
     finally:
         cur.close()
 

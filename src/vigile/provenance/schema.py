@@ -52,15 +52,30 @@ exports = Table(
     Column("canaries", Integer, nullable=False),
 )
 
-# One row per (keyed hash, export, identity): `unit` numbers the distinct identities of
-# an export from 1; canaries are -1, -2, ...
+# One row per (keyed hash, export, identity) of a small export: `unit` names an identity
+# of the export (rows with the same set of hashes: a person's samples); canaries are
+# -1, -2, ...
 keys = Table(
     "provenance_keys",
     metadata,
     Column("h", BigInteger, nullable=False),
     Column("export_id", Integer, nullable=False),
-    Column("unit", Integer, nullable=False),
+    Column("unit", BigInteger, nullable=False),
     Column("view", SmallInteger, nullable=False),
     PrimaryKeyConstraint("h", "export_id", "unit", name="pk_provenance_keys"),
+    sqlite_with_rowid=False,
+)
+
+# A large export's keys, by hash bucket (the top BUCKET_BITS bits of h): one row per
+# (bucket, export) holding its keys as packed records (h int64, unit int64, view int8,
+# little-endian, sorted by h). Thousands of rows instead of a million: registering a
+# large export stays cheap; a look-up reads the buckets of the hashes it looks for.
+blocks = Table(
+    "provenance_blocks",
+    metadata,
+    Column("bucket", Integer, nullable=False),
+    Column("export_id", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("bucket", "export_id", name="pk_provenance_blocks"),
     sqlite_with_rowid=False,
 )

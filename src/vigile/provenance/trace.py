@@ -138,7 +138,7 @@ def found_keys(
 def _row_matches(found: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
     """(row, export_id, canary_unit or null) for every found row matching an export."""
     if hits.height == 0:
-        return pl.DataFrame(schema={"row": pl.Int64, "export_id": pl.Int32, "canary": pl.Int32})
+        return pl.DataFrame(schema={"row": pl.Int64, "export_id": pl.Int32, "canary": pl.Int64})
     joined = found.join(hits.select("h", "export_id", "unit"), on="h")
     per_unit = joined.group_by("row", "export_id", "unit").agg(
         pl.col("view").n_unique().alias("n_views"),

@@ -42,14 +42,23 @@ def upgrade() -> None:
         "provenance_keys",
         sa.Column("h", sa.BigInteger, nullable=False),
         sa.Column("export_id", sa.Integer, nullable=False),
-        sa.Column("unit", sa.Integer, nullable=False),
+        sa.Column("unit", sa.BigInteger, nullable=False),
         sa.Column("view", sa.SmallInteger, nullable=False),
         sa.PrimaryKeyConstraint("h", "export_id", "unit", name="pk_provenance_keys"),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "provenance_blocks",
+        sa.Column("bucket", sa.Integer, nullable=False),
+        sa.Column("export_id", sa.Integer, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+        sa.PrimaryKeyConstraint("bucket", "export_id", name="pk_provenance_blocks"),
         sqlite_with_rowid=False,
     )
 
 
 def downgrade() -> None:
+    op.drop_table("provenance_blocks")
     op.drop_table("provenance_keys")
     op.drop_table("provenance_exports")
     op.drop_table("provenance_meta")

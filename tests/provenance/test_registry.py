@@ -1,0 +1,120 @@
+"""The registry: its own tables and Alembic chain beside the case's, its own secret, one
+transaction per export, and no personal value anywhere in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+
+import polars as pl
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from vigile.case import open_store
+from vigile.provenance import ProvenanceError, open_registry, register_file
+from vigile.provenance.migrate import current_revision, head_revision
+from vigile.provenance.schema import VERSION_TABLE
+
+from .world import history
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    d = tmp_path_factory.mktemp("reglab")
+    df = history(d / "lab.csv", 800, seed=31).drop("__person")
+    df.write_csv(d / "lab.csv", separator=";")
+    return d / "lab.csv", df
+
+
+def test_case_store_and_registry_share_a_database_not_tables(lab, tmp_path):
+    path, _ = lab
+    db = str(tmp_path / "store.db")
+    with open_store(db, key=os.urandom(32)) as store:
+        store.new_incident("leak", dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
+    with open_registry(db, tmp_path / "r.key", create=True) as reg:
+        register_file(path, reg, recipient="X", purpose="migration")
+        assert current_revision(reg.engine) == head_revision()
+    names = set(inspect(create_engine(f"sqlite:///{db}")).get_table_names())
+    assert {"alembic_version", VERSION_TABLE, "provenance_keys", "incidents"} <= names
+    with open_store(db, key=None) as store:  # the case's chain is untouched
+        assert store.incident("leak").name == "leak"
+
+
+def test_no_personal_value_is_stored(lab, tmp_path):
+    path, df = lab
+    db = tmp_path / "store.db"
+    with open_registry(str(db), tmp_path / "r.key", create=True) as reg:
+        register_file(path, reg, recipient="X", purpose="migration", canaries=2,
+                      out=tmp_path / "sent.csv")  # fmt: skip
+    raw = db.read_bytes()
+    values = set()
+    for c in ("NIR", "NOM", "PRENOM", "MAIL", "TEL_PORT", "DT_NAIS"):
+        values |= {v for v in df[c].drop_nulls().unique().to_list() if len(v) >= 6}
+    sent = pl.read_csv(tmp_path / "sent.csv", separator=";", infer_schema=False)
+    values |= set(sent["NIR"].drop_nulls().to_list()) | set(sent["MAIL"].drop_nulls().to_list())
+    leaked = [v for v in values if v.encode() in raw or v.upper().encode() in raw]
+    assert not leaked and len(values) > 500
+
+
+def test_another_secret_is_refused(lab, tmp_path):
+    path, _ = lab
+    db = str(tmp_path / "store.db")
+    with open_registry(db, tmp_path / "a.key", create=True) as reg:
+        register_file(path, reg, recipient="X", purpose="migration")
+    with pytest.raises(ProvenanceError, match="not the one the registry was made with"):
+        open_registry(db, tmp_path / "b.key", create=True)
+
+
+def test_registering_twice_changes_nothing_and_a_name_is_one_export(lab, tmp_path):
+    path, _ = lab
+    db = tmp_path / "store.db"
+    with open_registry(str(db), tmp_path / "r.key", create=True) as reg:
+        a = register_file(path, reg, recipient="X", purpose="migration")
+        b = register_file(path, reg, recipient="X", purpose="migration")
+        assert a.created and not b.created and a.record == b.record
+        other = tmp_path / "other.csv"
+        other.write_text("NIR;NOM\n", encoding="utf-8")
+        with pytest.raises(ProvenanceError):
+            register_file(other, reg, recipient="X", purpose="m", name=a.record.name)
+    n = sqlite3.connect(db).execute("select count(*) from provenance_exports").fetchone()[0]
+    assert n == 1
+
+
+def test_tracing_without_a_registry_says_what_to_do(tmp_path):
+    with pytest.raises(ProvenanceError, match="register an export first"):
+        open_registry(str(tmp_path / "none.db"))
+
+
+def test_postgresql(lab, pg_url, tmp_path):
+    path, _ = lab
+    from vigile.provenance import trace_path
+
+    with open_registry(pg_url, tmp_path / "r.key", create=True) as reg:
+        r = register_file(path, reg, recipient="X", purpose="migration")
+        assert r.record.units > 100
+        res = trace_path(path, reg)
+    assert res.matches[0].export.name == "lab.csv" and res.matches[0].share == 1.0
+
+
+def test_large_exports_stored_by_bucket_trace_the_same(lab, tmp_path, monkeypatch):
+    from vigile.provenance import registry as registry_mod
+    from vigile.provenance import trace_path
+
+    path, df = lab
+    found = tmp_path / "found.csv"
+    df.sample(100, seed=8).write_csv(found)
+    answers = []
+    for threshold in (10**9, 10):  # key by key, then by bucket
+        monkeypatch.setattr(registry_mod, "BLOCK_THRESHOLD", threshold)
+        db = tmp_path / f"store{threshold}.db"
+        with open_registry(str(db), tmp_path / "r.key", create=True) as reg:
+            register_file(path, reg, recipient="X", purpose="m", canaries=2,
+                          out=tmp_path / f"sent{threshold}.csv")  # fmt: skip
+            res = trace_path(found, reg)
+            answers.append([(m.export.name[:4], m.rows_matched, m.canaries) for m in res.matches])
+        con = sqlite3.connect(db)
+        n_blocks = con.execute("select count(*) from provenance_blocks").fetchone()[0]
+        n_keys = con.execute("select count(*) from provenance_keys").fetchone()[0]
+        assert (n_blocks > 0) == (threshold == 10) and n_keys > 0  # canaries key by key
+    assert answers[0] == answers[1] and answers[0][0][1] == 100
