@@ -122,6 +122,9 @@ def flag_by_sex(
     return out
 
 
+FEMALE_FLAG_NOTE = "yes/no flag filled only on women's rows"  # the finding's note (triage reads it)
+
+
 def female_only(women: int, men: int, min_cells: int = 20) -> bool:
     """Filled on women's rows and (almost) never on men's: a pregnancy-type flag."""
     return women >= min_cells and men <= 0.01 * women

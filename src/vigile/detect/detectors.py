@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vigile.detect.extract import EMAIL_REGEX, FR_PHONE_REGEX, HASH_REGEX
+from vigile.detect.ids.iban import PATTERN as IBAN_SHAPE
 from vigile.detect.ids.login import LOGIN_REGEX
 from vigile.detect.lexicons.loading import load_terms
 
@@ -54,7 +55,7 @@ NIR_BODY_PATTERN = (
 )
 NIR_KEY_PATTERN = r"^\d{1,2}$"
 INTL_PHONE_PATTERN = r"^(?:\+|00)(?:[1-246-9]|3[0-24-9])[\d\s.\-()]{6,18}$"
-IBAN_PATTERN = r"^(?i:[a-z]{2}\d{2}(?:\s?[a-z0-9]){11,30})$"
+IBAN_PATTERN = IBAN_SHAPE  # ids.iban.PATTERN
 IPV4_PATTERN = r"^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$"
 IPV6_PATTERN = r"^(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}$"
 SEX_PATTERN = r"^(?i:m|f|h|1|2|homme|femme|masculin|f[ée]minin|male|female|mr|mrs|ms|miss|mme|mlle|monsieur|madame)\.?$"

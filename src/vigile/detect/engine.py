@@ -35,6 +35,7 @@ from vigile.detect.extract import date_from_text, date_text, nir_key_valid
 from vigile.detect.ids import login
 from vigile.detect.ids import password as pw
 from vigile.detect.lexicons import chars_beyond_ascii, fold_expr
+from vigile.detect.lexicons import reference as ref
 from vigile.detect.text import (
     NIR_IN_TEXT,
     alternation,
@@ -443,7 +444,7 @@ def _by_column(lf: pl.LazyFrame, flags: dict[str, pl.Expr]) -> pl.LazyFrame:
 
 LEXICON_KEYS = (
     "first_name", "surname", "alpha_only", "upper", "prescriber", "city_marker",
-    "organisation", "insurer", "address", "medication", "lab_test", "health_any",
+    "organisation", "insurer", "address", "medication", "lab_test", "health_any", "commune",
 )  # fmt: skip
 
 
@@ -456,6 +457,7 @@ def lexicon_exprs() -> dict[str, pl.Expr]:
     first_tok = core.str.extract(r"^([a-z][a-z'\-]*)", 1)
     last_tok = core.str.extract(r"([a-z][a-z'\-]*)$", 1)
     fn, sn = first_name_list(), last_name_list()
+    words = ref.words_expr(fo)
     return {
         "first_name": fo.is_in(fn) | first_tok.is_in(fn),
         "surname": core.is_in(sn) | first_tok.is_in(sn) | last_tok.is_in(sn),
@@ -466,9 +468,11 @@ def lexicon_exprs() -> dict[str, pl.Expr]:
         "organisation": fo.str.contains(ORGANISATION_MARKERS),
         "insurer": fo.str.contains(insurer_regex()),
         "address": fo.str.contains(street_regex()) | fo.str.contains(address_extra_regex()),
-        "medication": fo.str.contains(medication_regex()),
+        "medication": fo.str.contains(medication_regex()) | ref.contains_terms(words, "drugs"),
         "lab_test": fo.str.contains(lab_regex()),
-        "health_any": fo.str.contains(health_any_regex()),
+        "health_any": fo.str.contains(health_any_regex())
+        | ref.contains_terms(words, "cim10", "ald"),
+        "commune": ref.commune_words_expr(fo).is_in(ref.communes()),
     }
 
 

@@ -15,6 +15,7 @@ import polars as pl
 
 from vigile.detect import lexicons as lx
 from vigile.detect.extract import EMAIL_REGEX, fold_expr, nir_normalized
+from vigile.detect.lexicons import reference as ref
 
 WB = r"(?-u:\b)"  # ASCII word boundary: folded text is ASCII, and this keeps the fast DFA engine
 POST_NEGATIONS = (
@@ -66,14 +67,91 @@ def _kind_regexes(kind: str) -> tuple[str, str, str]:
     return positive, before, after
 
 
+# Reference lists (lexicons.reference) searched in free text, per kind: CIM-10 labels
+# and the ALD list reveal a condition ("other_condition" unless a hand list names a more
+# telling kind), BDPM drugs a treatment.
+REFERENCE_LISTS = {"other_condition": ("cim10", "ald"), "treatment": ("drugs",)}
+# Who a mention is about: after these words, a condition is a relative's (family history).
+FAMILY_CUES = (
+    "atcd familiaux", "atcd familial", "antecedents familiaux", "antecedent familial",
+    "antecedents familiaux de", "histoire familiale", "familial de", "familiaux de",
+    "mere", "pere", "frere", "soeur", "fils", "fille", "grand mere", "grand pere",
+    "grand-mere", "grand-pere", "oncle", "tante", "cousin", "cousine", "conjoint",
+    "epoux", "epouse", "mari", "enfant",
+)  # fmt: skip
+# Not conditions of anyone, whatever a lexicon says: specimen and visit notes.
+NOT_CONDITIONS = (
+    "a jeun", "non a jeun", "hemolyse", "tube hemolyse", "echantillon hemolyse",
+    "prelevement hemolyse", "ras", "r a s", "rien a signaler", "bilan systematique",
+)  # fmt: skip
+
+
+# A test named, not a condition asserted: "Sérologie toxoplasmose : immunisée". The next
+# three words are erased unless the text says the result is positive.
+LAB_CUES = (
+    "serologie", "serologies", "test de", "test", "depistage", "depistage de",
+    "recherche de", "recherche", "dosage", "controle", "controle de",
+)  # fmt: skip
+POSITIVE_RESULT = r"(?-u:\b)(?:positif|positive|positifs|positives|pos|detecte|detectee)(?-u:\b)|\+"
+
+
+# Care sessions counted like doses ("dialyse 3x/semaine", "kine 2 fois par semaine").
+SESSIONS = (
+    r"(?-u:\b)(?:dialyse|dialysee|dialyses|hemodialyse|seances?|kine|kinesitherapie|orthophonie)"
+    r"\s*:?\s*\d+ ?(?:x|fois) ?(?:/ ?|par )(?:sem|semaine|j|jour|mois)(?-u:\b)"
+)
+
+
+@cache
+def _scope_erase() -> str:
+    """A negation or family cue and the words it governs (up to punctuation, at most
+    twelve words): erased before the reference lists are searched. A cue must stand as a
+    word of its own: "non-voyant" is a condition, not a negation of "voyant"."""
+    cues = sorted({c.strip() for c in lx.negation_cues() if c.strip()}, key=lambda t: -len(t))
+    open_cues = [c for c in cues if c.endswith("'")]  # "pas d'": the word follows at once
+    word_cues = [c for c in cues if not c.endswith("'")]
+    alt = lambda cs: "(?:" + "|".join(re.escape(c) for c in cs) + ")"  # noqa: E731
+    negation = r"(?:^|[^a-z0-9\-])(?:" + alt(word_cues) + r"(?:\s+|$)|" + alt(open_cues) + ")"
+    family = alternation(FAMILY_CUES) + r"\s*:?"
+    return "(?:" + negation + "|" + family + r")(?:\s*[a-z0-9'\-]+){0,12}"
+
+
+@cache
+def _lab_scope() -> str:
+    return alternation(LAB_CUES) + r"\s*:?(?:\s*[a-z0-9'\-]+){0,3}"
+
+
+@cache
+def _not_conditions() -> str:
+    return alternation(NOT_CONDITIONS)
+
+
+def _asserted(f: pl.Expr) -> pl.Expr:
+    """Folded text with negated, family and specimen mentions erased (label-internal
+    negations, "non precisee", joined first: they qualify a condition, not deny it)."""
+    joined = ref.join_label_negations(f)
+    erased = joined.str.replace_all(_scope_erase(), " ").str.replace_all(_not_conditions(), " ")
+    tested = erased.str.replace_all(_lab_scope(), " ")
+    return pl.when(erased.str.contains(POSITIVE_RESULT)).then(erased).otherwise(tested)
+
+
 def health_mention_exprs(e: pl.Expr, folded: bool = False) -> dict[str, pl.Expr]:
-    """kind -> Boolean per cell, for HEALTH_KINDS plus "treatment"; negation aware."""
+    """kind -> Boolean per cell, for HEALTH_KINDS plus "treatment"; a mention counts only
+    when it asserts something about the person (negations, family history and specimen
+    notes erased first)."""
     f = e if folded else fold_expr(e)
+    asserted = _asserted(f)
+    words = ref.words_expr(asserted)
     out: dict[str, pl.Expr] = {}
     for kind in (*lx.HEALTH_KINDS, "treatment"):
         positive, before, after = _kind_regexes(kind)
-        cleaned = f.str.replace_all(before, " ").str.replace_all(after, " ")
-        out[kind] = cleaned.str.contains(positive).fill_null(False)
+        cleaned = asserted.str.replace_all(before, " ").str.replace_all(after, " ")
+        if kind == "treatment":  # "dialysé 3x/semaine": sessions, not a drug's dosage
+            cleaned = cleaned.str.replace_all(SESSIONS, " ")
+        hit = cleaned.str.contains(positive)
+        if kind in REFERENCE_LISTS:
+            hit = hit | ref.contains_terms(words, *REFERENCE_LISTS[kind])
+        out[kind] = hit.fill_null(False)
     return out
 
 

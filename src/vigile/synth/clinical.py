@@ -66,18 +66,31 @@ COMMENT_TEMPLATES: tuple[CommentTemplate, ...] = tuple(
     + _t("addiction", "addiction", HC, "Sevrage alcoolique en cours", "Éthylisme chronique")
     + _t("addiction", "addiction", f"{HC} medication",
          "Patient sous méthadone", "Toxicomanie - substitution SUBUTEX")
+    + _t("chronic_disease", "chronic_disease", HC,
+         "Polyarthrite rhumatoïde évolutive", "Sclérose en plaques, suivi neurologique",
+         "Maladie de Crohn, poussée en cours", "Cirrhose hépatique alcoolique")
     + _t("treatment", "treatment", "medication",
          "Sous LEVOTHYROX 75 µg", "Traitement par PREVISCAN - INR cible 2-3",
-         "Sous KARDEGIC 75 mg", "Sous METFORMINE 850 mg x2/j", "Anticoagulé (XARELTO 20 mg)")
+         "Sous KARDEGIC 75 mg", "Sous METFORMINE 850 mg x2/j", "Anticoagulé (XARELTO 20 mg)",
+         "Traitement : AMLODIPINE 5 mg, comprimé", "Sous ELIQUIS 2,5 mg")
     + _t("harmless", None, "",
          "Patient à jeun", "Prélèvement difficile", "Rappeler pour RDV",
          "Prélèvement à domicile", "Tube hémolysé, à refaire", "Patient non à jeun",
-         "Ordonnance scannée", "Envoyer résultats par courrier", "Résultats sur serveur")
+         "Ordonnance scannée", "Envoyer résultats par courrier", "Résultats sur serveur",
+         "RAS", "Bilan RAS", "Échantillon hémolysé", "À jeun depuis 12 h",
+         "Carte vitale présentée, mutuelle à jour", "Facture adressée à la mutuelle",
+         "Dossier incomplet - rappeler le secrétariat")
     + _t("lab_only", None, "lab_test",
          "Sérologie VIH négative", "Sérologie toxoplasmose : immunisée",
          "Contrôle INR demandé", "HbA1c à contrôler dans 3 mois")
     + _t("negated", None, "",
-         "Pas de traitement en cours", "Aucun antécédent notable", "Pas d'allergie connue")
+         "Pas de traitement en cours", "Aucun antécédent notable", "Pas d'allergie connue",
+         "Pas de diabète connu", "Sans antécédent de cancer", "Absence d'insuffisance rénale")
+    # family history: a relative's condition, not the person's (kind None)
+    + _t("negated", None, "",
+         "Antécédents familiaux de diabète", "Mère diabétique",
+         "Père décédé d'un cancer du poumon", "ATCD familiaux : cancer du sein",
+         "Frère suivi pour schizophrénie")
     + _t("negated_female", None, "", "Pas de grossesse", "Non enceinte")
     + _t("negated_female", None, "lab_test", "Test de grossesse négatif")
     + _t("contact", None, "phone", "Rappeler au {phone}", "Joindre la fille au {phone}")

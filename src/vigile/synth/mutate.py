@@ -459,11 +459,16 @@ _BY_LIS = {f.lis: f for f in FIELDS}
 
 
 def mutate_export(
-    frame: pl.DataFrame, seed: int, person_of_row: np.ndarray | None = None
+    frame: pl.DataFrame,
+    seed: int,
+    person_of_row: np.ndarray | None = None,
+    password_style: str | None = None,
 ) -> MutatedExport:
     """`frame`: an export of `generate_lab_export` with LIS headers, read as strings.
     `person_of_row` (from the export's persons parquet) keeps a person's password the
-    same on all their rows; without it each row is its own person."""
+    same on all their rows; without it each row is its own person. `password_style`
+    (one of PASSWORD_STYLES) forces that family instead of the seed's draw; every other
+    draw of the seed stays the same."""
     rng = np.random.default_rng([seed, 7171])
     n = frame.height
     person = person_of_row if person_of_row is not None else np.arange(n)
@@ -520,6 +525,7 @@ def mutate_export(
 
     if "password" in cols:
         pw_style = PASSWORD_STYLES[int(rng.integers(0, len(PASSWORD_STYLES)))]
+        pw_style = password_style or pw_style
         cols["password"] = _mutate_passwords(rng, cols["password"], person, persons, pw_style)
     if "login" in cols:
         lg_style = LOGIN_STYLES[int(rng.integers(0, len(LOGIN_STYLES)))]

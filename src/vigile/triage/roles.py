@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from ..detect.context import FEMALE_FLAG_NOTE
 from ..detect.lexicons.folding import fold
 from ..shapes import ColumnFinding
 
@@ -181,7 +182,13 @@ def assign_roles(findings: Sequence[ColumnFinding], sample: pl.DataFrame | None 
         others = tuple(c for c, share in tc.items() if share > 0 and c in TEXT_OTHER_CATEGORIES)
         if f.category is None and others:
             text_others.append((f.name, others))
-    preg = tuple(c for c in by_cat.get("health_condition", []) if toks[c] & PREGNANCY_WORDS)
+    # A pregnancy flag: named so, or found by relation (a yes/no column filled on women's
+    # rows only, whatever its header: the scan's note says so, see detect.context).
+    preg = tuple(
+        c
+        for c in by_cat.get("health_condition", [])
+        if toks[c] & PREGNANCY_WORDS or notes[c] == FEMALE_FLAG_NOTE
+    )
     # Structured condition columns (ALD, diagnosis) are searched like free text as well.
     text_cols += [c for c in by_cat.get("health_condition", []) if c not in preg]
 

@@ -5,6 +5,7 @@ expressions over a column of stripped values, and a per-value `is_...` function 
 tests (and capped candidates) use as the oracle of the expression.
 
 - `password`: password hashes by format, clear-text passwords by shape;
+- `iban`: IBAN structure per country and mod-97 check, vectorised;
 - `login`: account identifiers (e-mail-shaped, handles, numeric ids) and whether they
   are built from a person's name.
 """

@@ -1,0 +1,98 @@
+"""The public reference lists shipped compressed in `data/ref/` (built by `lexicons.build`,
+which names each list's source, licence and date; each file's header repeats them):
+
+- drugs: BDPM (ANSM) specialties and substances, edsnlp's Romedi names and INN;
+- dosage forms: the BDPM's pharmaceutical forms;
+- CIM-10 labels (ATIH, as shipped by edsnlp), chapters A-U and Z;
+- the ALD list;
+- communes: INSEE COG (current, arrondissements, communes deleguees/associees) and the
+  La Poste "libelles d'acheminement"; postcodes: La Poste.
+
+Terms are stored as `words` (folded, runs of [a-z0-9] joined by one space) and matched as
+whole words by one Aho-Corasick pass over the padded `words` of a folded text (polars
+`str.contains_any`): 16,000 labels cost about what one short regex does. Each list is
+read on first use only (lazily), then cached.
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import cache
+from importlib.resources import files
+
+import polars as pl
+
+_REF = files(__package__).joinpath("data", "ref")
+
+
+@cache
+def ref_terms(name: str) -> tuple[str, ...]:
+    """Terms of `data/ref/<name>.txt.gz` (comment lines dropped), in file order."""
+    raw = gzip.decompress(_REF.joinpath(f"{name}.txt.gz").read_bytes()).decode("utf-8")
+    return tuple(t for t in raw.split("\n") if t and not t.startswith("#"))
+
+
+def words_expr(folded: pl.Expr) -> pl.Expr:
+    """The `words` of a folded text, padded with one space each side (" a b ")."""
+    bare = folded.str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars(" ")
+    return pl.concat_str(pl.lit(" "), bare, pl.lit(" "))
+
+
+@cache
+def padded(*names: str) -> pl.Series:
+    """The terms of the named lists, each padded with one space each side, for
+    `contains_any` over `words_expr`: a hit is then a whole-word (phrase) match. Their
+    label-internal negations are joined as a text's are (`join_label_negations`)."""
+    terms = pl.Series("terms", sorted({f" {t} " for n in names for t in ref_terms(n)}))
+    return (
+        join_label_negations(terms.to_frame().lazy().select(pl.col("terms")))
+        .collect()["terms"]
+        .unique(maintain_order=True)
+    )
+
+
+@cache
+def label_negations() -> tuple[list[str], list[str]]:
+    """("non precisee", "sans complication"...: a negation word and the word after it, as
+    CIM-10 and ALD labels hold them) -> the same joined ("nonprecisee"), longest first.
+
+    Inside a label these words qualify the condition ("Goitre non toxique", "Diabete sans
+    complication"); joined, they no longer read as negation cues that would erase the
+    label around them, in the text and in the terms alike."""
+    keys = list(ref_terms("label_negations"))
+    return keys, [k.replace(" ", "") for k in keys]
+
+
+def join_label_negations(lf: pl.LazyFrame | pl.Expr):
+    """`label_negations` applied to a folded text expression (or to every column of a
+    lazy frame of them)."""
+    keys, values = label_negations()
+    if isinstance(lf, pl.Expr):
+        return lf.str.replace_many(keys, values)
+    return lf.select(pl.all().str.replace_many(keys, values))
+
+
+def contains_terms(words: pl.Expr, *names: str) -> pl.Expr:
+    """Boolean per cell: `words` (from `words_expr`) holds a term of the named lists."""
+    return words.str.contains_any(padded(*names).implode().first())
+
+
+def commune_words_expr(folded: pl.Expr) -> pl.Expr:
+    """A folded value as commune names are stored: `words`, "st"/"ste" spelt out, a CEDEX
+    tail dropped ("ST ETIENNE CEDEX 2" -> "saint etienne")."""
+    w = words_expr(folded)
+    w = w.str.replace_all(" st ", " saint ", literal=True)
+    w = w.str.replace_all(" ste ", " sainte ", literal=True)
+    return w.str.replace(r" cedex(?: \d+)? $", " ").str.strip_chars(" ")
+
+
+@cache
+def communes() -> pl.Series:
+    """Commune names (`commune_words`), as one list value for `is_in`."""
+    return pl.Series("communes", ref_terms("communes"), dtype=pl.String).implode()
+
+
+@cache
+def postcodes() -> frozenset[str]:
+    """Every postcode of a French commune (La Poste)."""
+    return frozenset(ref_terms("postcodes"))
