@@ -39,6 +39,21 @@ link_app = typer.Typer(
 app.add_typer(link_app, name="link")
 
 QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="No progress display on stderr.")
+ENGINE_OPTION = typer.Option(
+    "duckdb",
+    "--engine",
+    help="duckdb (one machine) or spark (the patient database read and linked on Apache "
+    "Spark; same model and thresholds; needs `pip install 'vigile[spark]'` and Java 17+).",
+)
+SPARK_MASTER_OPTION = typer.Option(
+    None,
+    "--spark-master",
+    help="With --engine spark: the master URL (spark://host:7077, yarn, k8s://…, local[4]); "
+    "default: the spark-submit session, else local[*].",
+)
+SPARK_CONNECT_OPTION = typer.Option(
+    None, "--spark-connect", help="With --engine spark: a Spark Connect server, sc://host:15002."
+)
 
 
 @contextmanager
@@ -114,6 +129,9 @@ def run(
         0.5, help="Pairs between this and the match threshold go to review."
     ),
     quiet: bool = QUIET_OPTION,
+    engine: str = ENGINE_OPTION,
+    spark_master: str | None = SPARK_MASTER_OPTION,
+    spark_connect: str | None = SPARK_CONNECT_OPTION,
 ) -> None:
     """Link LEAK to the patient database and record every affected patient's exposure in the
     case (categories, health kinds, password form, minor at discovery, legal protection).
@@ -137,7 +155,12 @@ def run(
         fail(f"no such file: {leak}")
     if not leak.is_file():
         fail(f"{leak} is not a file: give the leaked table itself")
-    if not is_url(patients) and not Path(patients).exists():
+    if engine not in ("duckdb", "spark"):
+        fail(f"--engine must be duckdb or spark, not {engine!r}")
+    if engine == "duckdb" and (spark_master or spark_connect):
+        fail("--spark-master/--spark-connect need --engine spark")
+    spark = _spark_or_fail(spark_master, spark_connect) if engine == "spark" else None
+    if spark is None and not is_url(patients) and not Path(patients).exists():
         fail(f"no such patient database: {patients} (a file, or a SQL table as URL#table)")
     if not 0 < review_threshold <= match_threshold <= 1:
         fail("thresholds must satisfy 0 < review-threshold <= match-threshold <= 1")
@@ -153,18 +176,35 @@ def run(
     try:
         with byte_progress(enabled=shown) as progress:
             leak_persons = load_leak(leak, leak_roles, progress=progress)
-        sql = is_url(patients)
+        sql = is_url(patients) or spark is not None
         with byte_progress(enabled=shown and not sql) as progress, _stages(shown and sql) as st:
             with st("reading the patient table"):
-                people = load_patients(patients, id_column, patient_roles, progress=progress)
+                if spark is not None:
+                    from ..link.spark_patients import load_patients_spark
+
+                    people = load_patients_spark(spark, patients, id_column, patient_roles)
+                else:
+                    people = load_patients(patients, id_column, patient_roles, progress=progress)
         with _stages(shown) as stage:
-            result = link_loaded(
-                leak_persons,
-                people,
-                options=options,
-                reference_date=_reference_date(inc),
-                stage=stage,
-            )
+            if spark is not None:
+                from ..link.spark_engine import link_spark
+
+                result = link_spark(
+                    leak_persons,
+                    people,
+                    spark,
+                    options=options,
+                    reference_date=_reference_date(inc),
+                    stage=stage,
+                )
+            else:
+                result = link_loaded(
+                    leak_persons,
+                    people,
+                    options=options,
+                    reference_date=_reference_date(inc),
+                    stage=stage,
+                )
             with stage("recording in the case store"), store.lease(inc.id, "link"):
                 saved = save_to_case(result, store, inc.id)
     except (LeakError, PatientsError, RoleError) as e:
@@ -206,6 +246,18 @@ def run(
         n = write_affected_csv(result, affected_csv)
         out(f"affected patients written to {affected_csv} ({n} rows)", markup=False)
     store.close()
+
+
+def _spark_or_fail(master: str | None, connect: str | None):
+    """A SparkSession, or a one-line error naming what to install or fix."""
+    from ..link.spark_session import SparkUnavailable, get_spark
+
+    if master and connect:
+        fail("give --spark-master or --spark-connect, not both")
+    try:
+        return get_spark(master, connect)
+    except SparkUnavailable as e:
+        fail(str(e))
 
 
 def exposure_counts(result) -> dict[str, int]:

@@ -68,6 +68,21 @@ def triage(
         help="With --case: when it was found (ISO time; without a zone, Paris time).",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="local (this machine) or spark: one table (Parquet/CSV on any path Spark reads, "
+        "jdbc:…#table, table:db.name) aggregated on Apache Spark, same figures; needs "
+        "`pip install 'vigile[spark]'` and Java 17+.",
+    ),
+    spark_master: str | None = typer.Option(
+        None, "--spark-master", help="With --engine spark: spark://host:7077, yarn, local[4]…"
+    ),
+    spark_connect: str | None = typer.Option(
+        None,
+        "--spark-connect",
+        help="With --engine spark: a Spark Connect server, sc://host:15002.",
+    ),
 ) -> None:
     """Profile a leaked file without spreading it: persons, categories, geography, origin,
     time span, ENISA severity, and whether CNIL notification and information of persons are due.
@@ -76,7 +91,15 @@ def triage(
     from ..triage import Circumstances, render, triage_path
 
     lang = check_lang(lang)
-    require_paths(paths)
+    if engine not in ("local", "spark"):
+        fail(f"--engine must be local or spark, not {engine!r}")
+    if engine == "local" and (spark_master or spark_connect):
+        fail("--spark-master/--spark-connect need --engine spark")
+    if engine == "spark":
+        if len(paths) != 1:
+            fail("--engine spark triages one table: give one source")
+    else:
+        require_paths(paths)
     if fmt is TriageFormat.html and output is None and sys.stdout.isatty():
         fail("the HTML report goes to a file: add --output report.html")
     if case is None and (found_where or found_at):
@@ -87,8 +110,11 @@ def triage(
         store, iid = _open_incident(case, db, key_file)
     try:
         circ = Circumstances(unknown_recipients=unknown_recipients, malicious=malicious)
-        with byte_progress(enabled=not quiet and sys.stderr.isatty()) as progress:
-            result = triage_path(paths, circumstances=circ, progress=progress)
+        if engine == "spark":
+            result = _triage_spark(str(paths[0]), circ, spark_master, spark_connect)
+        else:
+            with byte_progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+                result = triage_path(paths, circumstances=circ, progress=progress)
         _check_readable(result, recording=store is not None)
         _warn(result.errors)
         if store is not None:
@@ -97,6 +123,23 @@ def triage(
         if store is not None:
             store.close()
     emit(render(result, fmt.value, lang=lang), output)
+
+
+def _triage_spark(source: str, circ, master: str | None, connect: str | None):
+    """The triage of one table on Spark; one-line errors."""
+    import re
+
+    from ..link.spark_session import SparkUnavailable, get_spark
+    from ..triage.spark import SparkTriageError, triage_spark
+
+    if master and connect:
+        fail("give --spark-master or --spark-connect, not both")
+    source = re.sub(r"^([a-z0-9+]+):/(?!/)", r"\1://", source)  # Path() folds "s3a://" to "s3a:/"
+    try:
+        spark = get_spark(master, connect)
+        return triage_spark(spark, source, circumstances=circ)
+    except (SparkUnavailable, SparkTriageError) as e:
+        fail(str(e))
 
 
 def _found_at(text: str | None) -> datetime | None:

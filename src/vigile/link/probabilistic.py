@@ -1,4 +1,4 @@
-"""Second pass: Splink (Fellegi-Sunter, DuckDB backend) for the leak persons the NIR did not link.
+"""Second pass: Splink (Fellegi-Sunter) for the leak persons the NIR did not link.
 
 Comparisons cover the ways a lab extraction and a patient database differ for
 the same person: one-letter typos, usage vs birth name swapped, a second given
@@ -6,6 +6,9 @@ name dropped, a birth date typed wrong, a move (postcode, phone changed).
 Blocking rules keep the comparison count near (leak persons x a few dozen)
 instead of the cartesian product; m probabilities are trained by EM on the
 data itself, u by random sampling.
+
+One model definition (`splink_settings`, `train`, `scored_pairs`) serves every
+backend: DuckDB here (`probabilistic_matches`), Spark in `spark_engine`.
 """
 
 from __future__ import annotations
@@ -17,9 +20,6 @@ import polars as pl
 
 from .fields import FIELDS
 
-_JW = "jaro_winkler_similarity"
-_DL = "damerau_levenshtein"
-
 
 @dataclass(frozen=True)
 class SplinkOptions:
@@ -29,100 +29,92 @@ class SplinkOptions:
     em_rounds: int = 2
 
 
-def _null(col: str) -> dict:
-    return {
-        "sql_condition": f'"{col}_l" IS NULL OR "{col}_r" IS NULL',
-        "label_for_charts": "null",
-        "is_null_level": True,
-    }
+# The SQL below is plain SQL that DuckDB and Spark read alike (=, OR, substr, split_part);
+# the string-similarity functions, whose names differ per backend, come from Splink's
+# own levels, which write each backend's function name. One settings object, any backend.
+_DUCKDB = "duckdb"
 
 
-def _level(sql: str, label: str) -> dict:
-    return {"sql_condition": sql, "label_for_charts": label}
+def _level(sql: str, label: str):
+    from splink import comparison_level_library as cll
 
-
-_ELSE = {"sql_condition": "ELSE", "label_for_charts": "else"}
+    return cll.CustomLevel(sql, label_for_charts=label, base_dialect_str=_DUCKDB)
 
 
 def comparisons() -> list:
+    from splink import comparison_level_library as cll
     from splink.comparison_library import CustomComparison
 
-    def fuzzy(col: str, hi: float, lo: float) -> list[dict]:
+    def fuzzy(col: str, hi: float, lo: float) -> list:
         return [
-            _level(
-                f"{_DL}({col}_l, {col}_r) <= 1 OR {_JW}({col}_l, {col}_r) >= {hi}",
-                "one edit / jw hi",
-            ),
-            _level(f"{_JW}({col}_l, {col}_r) >= {lo}", "jw lo"),
+            # one edit, or Jaro-Winkler high
+            cll.Or(cll.DamerauLevenshteinLevel(col, 1), cll.JaroWinklerLevel(col, hi)),
+            cll.JaroWinklerLevel(col, lo),
         ]
 
     return [
         CustomComparison(
             [
-                _null("last_name"),
+                cll.NullLevel("last_name"),
                 _level("last_name_l = last_name_r", "exact"),
                 _level(
                     "last_name_l = birth_name_r OR birth_name_l = last_name_r OR birth_name_l = birth_name_r",
                     "usage/birth name swap",
                 ),
                 *fuzzy("last_name", 0.94, 0.85),
-                _ELSE,
+                cll.ElseLevel(),
             ],
             output_column_name="last_name",
         ),
         CustomComparison(
             [
-                _null("first_name"),
+                cll.NullLevel("first_name"),
                 _level("first_name_l = first_name_r", "exact"),
                 _level(
                     "split_part(first_name_l, ' ', 1) = split_part(first_name_r, ' ', 1)",
                     "first given name",
                 ),
                 *fuzzy("first_name", 0.94, 0.85),
-                _ELSE,
+                cll.ElseLevel(),
             ],
             output_column_name="first_name",
         ),
         CustomComparison(
             [
-                _null("birth_date"),
+                cll.NullLevel("birth_date"),
                 _level("birth_date_l = birth_date_r", "exact"),
-                _level(f"{_DL}(birth_date_l, birth_date_r) <= 1", "one digit typo or swap"),
+                cll.DamerauLevenshteinLevel("birth_date", 1),  # one digit typo or swap
                 _level("substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4)", "same year"),
-                _ELSE,
+                cll.ElseLevel(),
             ],
             output_column_name="birth_date",
         ),
         CustomComparison(
-            [_null("sex"), _level("sex_l = sex_r", "exact"), _ELSE],
+            [cll.NullLevel("sex"), _level("sex_l = sex_r", "exact"), cll.ElseLevel()],
             output_column_name="sex",
         ),
         CustomComparison(
             [
-                _null("postcode"),
+                cll.NullLevel("postcode"),
                 _level("postcode_l = postcode_r", "exact"),
                 _level("substr(postcode_l, 1, 2) = substr(postcode_r, 1, 2)", "same departement"),
-                _ELSE,
+                cll.ElseLevel(),
             ],
             output_column_name="postcode",
         ),
         CustomComparison(
             [
-                {
-                    "sql_condition": "(phone_l IS NULL OR phone_r IS NULL)",
-                    "label_for_charts": "null",
-                    "is_null_level": True,
-                },
+                cll.NullLevel("phone"),
                 _level(
                     "phone_l = phone_r OR phone_l = phone2_r OR phone2_l = phone_r OR phone2_l = phone2_r",
                     "a number shared",
                 ),
-                _ELSE,
+                cll.ElseLevel(),
             ],
             output_column_name="phone",
         ),
         CustomComparison(
-            [_null("email"), _level("email_l = email_r", "exact"), _ELSE],
+            [cll.NullLevel("email"), _level("email_l = email_r", "exact"), cll.ElseLevel()],
             output_column_name="email",
         ),
     ]
@@ -141,6 +133,62 @@ def blocking_rules() -> list:
     ]
 
 
+# Two EM sessions with disjoint blocks so that every comparison gets trained m values.
+EM_BLOCKS = (("birth_date",), ("postcode", "substr(first_name, 1, 2)"))
+LEAK_TABLE = "vigile_leak"
+PATIENTS_TABLE = "vigile_patients"
+PAIR_SCHEMA = {"leak_key": pl.String, "patient_id": pl.String, "match_probability": pl.Float64}
+# The columns a Splink input table has, in this order (unique_id first).
+SPLINK_COLUMNS = ("unique_id", *(f for f in FIELDS if f != "nir"))
+
+
+def splink_settings(n_patients: int):
+    """The one Splink model of vigile (comparisons, blocking rules, prior), for any backend."""
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type="link_only",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        # Nearly every leak person has one record among the patients.
+        probability_two_random_records_match=min(0.5, 1.0 / max(n_patients, 1)),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+def scored_pairs(db_api, leak_table, patients_table, n_patients: int, options: SplinkOptions):
+    """Train (u by sampling, m by EM) and predict on registered tables: the Splink frame of
+    pairs at or above the review threshold (unique_id_l/_r, source_dataset_l, probability)."""
+    from splink import Linker, block_on
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    left = db_api.register(leak_table, table_name=LEAK_TABLE)
+    right = db_api.register(patients_table, table_name=PATIENTS_TABLE)
+    linker = Linker([left, right], splink_settings(n_patients), log_level=None)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=options.max_pairs_u, seed=options.seed
+    )
+    for cols in EM_BLOCKS:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*cols))
+        except Exception:  # noqa: BLE001 - too few pairs in a block: keep the other session's values
+            logging.getLogger(__name__).info("EM session skipped: too few pairs")
+    return linker.inference.predict(threshold_match_probability=options.review_threshold)
+
+
+def oriented(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Splink's pairs (either side first) -> leak_key, patient_id, match_probability."""
+    if pairs.height == 0:
+        return pl.DataFrame(schema=PAIR_SCHEMA)
+    leak_on_left = pl.col("source_dataset_l") == LEAK_TABLE
+    return pairs.select(
+        pl.when(leak_on_left).then("unique_id_l").otherwise("unique_id_r").alias("leak_key"),
+        pl.when(leak_on_left).then("unique_id_r").otherwise("unique_id_l").alias("patient_id"),
+        pl.col("match_probability").cast(pl.Float64),
+    )
+
+
 def _to_splink_input(df: pl.DataFrame, id_col: str):
     cols = [pl.col(id_col).alias("unique_id"), *(pl.col(f) for f in FIELDS if f != "nir")]
     return df.select(cols).to_arrow()
@@ -151,43 +199,19 @@ def probabilistic_matches(
 ) -> pl.DataFrame:
     """Scored candidate pairs: leak_key, patient_id, match_probability (>= review threshold)."""
     options = options or SplinkOptions()
-    empty = pl.DataFrame(
-        schema={"leak_key": pl.String, "patient_id": pl.String, "match_probability": pl.Float64}
-    )
     if leak.height == 0 or patients.height == 0:
-        return empty
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+        return pl.DataFrame(schema=PAIR_SCHEMA)
+    from splink import DuckDBAPI
 
-    logging.getLogger("splink").setLevel(logging.ERROR)
     db = DuckDBAPI()
-    left = db.register(_to_splink_input(leak, "leak_key"), table_name="leak")
-    right = db.register(_to_splink_input(patients, "patient_id"), table_name="patients")
-    settings = SettingsCreator(
-        link_type="link_only",
-        comparisons=comparisons(),
-        blocking_rules_to_generate_predictions=blocking_rules(),
-        # Nearly every leak person has one record among the patients.
-        probability_two_random_records_match=min(0.5, 1.0 / patients.height),
-        retain_matching_columns=False,
-        retain_intermediate_calculation_columns=False,
+    scored = scored_pairs(
+        db,
+        _to_splink_input(leak, "leak_key"),
+        _to_splink_input(patients, "patient_id"),
+        patients.height,
+        options,
     )
-    linker = Linker([left, right], settings, log_level=None)
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=options.max_pairs_u, seed=options.seed
-    )
-    # Two EM sessions with disjoint blocks so that every comparison gets trained m values.
-    for rule in (block_on("birth_date"), block_on("postcode", "substr(first_name, 1, 2)")):
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        except Exception:  # noqa: BLE001 - too few pairs in a block: keep the other session's values
-            logging.getLogger(__name__).info("EM session skipped: too few pairs")
-    scored = linker.inference.predict(threshold_match_probability=options.review_threshold)
     out = scored.as_duckdbpyrelation().pl()
-    if out.height == 0:
-        return empty
-    leak_on_left = pl.col("source_dataset_l") == "leak"
-    return out.select(
-        pl.when(leak_on_left).then("unique_id_l").otherwise("unique_id_r").alias("leak_key"),
-        pl.when(leak_on_left).then("unique_id_r").otherwise("unique_id_l").alias("patient_id"),
-        pl.col("match_probability").cast(pl.Float64),
+    return oriented(
+        out.select("source_dataset_l", "unique_id_l", "unique_id_r", "match_probability")
     )

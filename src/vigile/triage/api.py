@@ -27,7 +27,7 @@ from ..read.names import shown_path
 from ..read.table import UNREAD
 from ..scan import iter_files  # same expansion of directories as the scan
 from ..shapes import ColumnFinding
-from .aggregate import compute
+from .aggregate import Figures, compute
 from .derive import Plan, derive_batch, derive_plan, present_categories
 from .duties import legal_duties
 from .enisa import Circumstances, assess
@@ -193,12 +193,17 @@ def summarise(
     now: dt.datetime,
     *,
     unread: int = 0,
+    figures: Figures | None = None,
 ) -> TriageResult:
-    """The result; `unread` counts the `errors` that stand for something not (fully) read."""
+    """The result; `unread` counts the `errors` that stand for something not (fully) read.
+    `figures`: already computed from the tables' rows elsewhere (`triage.spark`, whose
+    tables then hold no frame)."""
     frames = [t.frame for t in tables if t.frame is not None and t.frame.height]
     cats = [c for c in CATEGORY_IDS if any(c in t.categories for t in tables)]
     notes: list[str] = []
-    if frames:
+    if figures is not None:
+        fig = figures
+    elif frames:
         rows = resolve_persons(pl.concat(frames, how="diagonal_relaxed"))
         if reference_date is None:
             latest = rows.get_column("event").max()
@@ -207,24 +212,24 @@ def summarise(
     else:
         rows = None
         fig = None
-    if unread and frames:
+    if unread and fig is not None:
         notes.append(
             f"Not fully read: {unread} file(s), sheet(s) or table(s) could not be read "
             "completely (see the errors): the figures count only what was read, and a category "
             "listed as not found, or a duty judged not due, may be wrong."
         )
-    if not frames:
+    if fig is None:
         notes.append(
             "No table could be read from the input(s): these figures say nothing about the "
             "risk of the file; see the errors."
         )
-    text_tables = [t for t in tables if t.frame is None]
+    text_tables = [t for t in tables if t.frame is None and t.roles is None]
     if text_tables:
         notes.append(
             f"{len(text_tables)} free-text source(s) (logs, documents) were read but not counted "
             "in persons: they have no columns to key persons on."
         )
-    sampled = [t for t in tables if t.frame is not None and t.profiled_rows < t.rows]
+    sampled = [t for t in tables if t.roles is not None and t.profiled_rows < t.rows]
     if sampled:
         notes.append(
             "Columns were classified on the first "

@@ -1,0 +1,145 @@
+"""A SparkSession for vigile's Spark engine (link, triage): local, a cluster master, or Spark Connect.
+
+The session carries Splink's string-similarity jar (Jaro-Winkler, Damerau-Levenshtein as
+Spark SQL functions) so that the probabilistic pass runs the same comparisons as on DuckDB.
+What is missing (pyspark, a Java runtime, a reachable master) is one line that says what
+to do, never a JVM stack trace.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+PYSPARK_HELP = "the Spark engine needs pyspark: pip install 'vigile[spark]'"
+CONNECT_HELP = "Spark Connect needs its client libraries: pip install 'pyspark[connect]>=4,<5'"
+JAVA_HELP = (
+    "the Spark engine needs a Java runtime (17 or 21): install openjdk-17-jre-headless "
+    "(Debian/Ubuntu) or set JAVA_HOME to a JRE 17+"
+)
+# Small default shuffle width: vigile's tables are narrow, and local runs have few cores.
+DEFAULT_SHUFFLE_PARTITIONS = 8
+
+
+class SparkUnavailable(RuntimeError):
+    """Spark cannot be used here (messages are one line saying what to install or fix)."""
+
+
+def java_executable() -> str | None:
+    """The `java` Spark will start: $JAVA_HOME/bin/java, else the one on PATH."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        exe = os.path.join(home, "bin", "java")
+        if os.access(exe, os.X_OK):
+            return exe
+    return shutil.which("java")
+
+
+def java_major(exe: str) -> int | None:
+    """The major version of a JRE (17, 21...), from `java -version`."""
+    try:
+        out = subprocess.run(
+            [exe, "-version"], capture_output=True, text=True, timeout=30, check=False
+        ).stderr
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for word in out.split():
+        word = word.strip('"')
+        head = word.split(".")[0].split("-")[0]
+        if head.isdigit() and "." in word:
+            major = int(head)
+            return int(word.split(".")[1]) if major == 1 else major
+    return None
+
+
+def check_pyspark() -> None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise SparkUnavailable(PYSPARK_HELP) from None
+
+
+def check_java() -> None:
+    exe = java_executable()
+    if exe is None:
+        raise SparkUnavailable(JAVA_HELP)
+    major = java_major(exe)
+    if major is not None and major < 17:
+        raise SparkUnavailable(f"{JAVA_HELP} (found Java {major})")
+
+
+def spark_available() -> str | None:
+    """None when a local Spark can start here, else the one-line reason."""
+    try:
+        check_pyspark()
+        check_java()
+    except SparkUnavailable as e:
+        return str(e)
+    return None
+
+
+def get_spark(
+    master: str | None = None,
+    connect: str | None = None,
+    *,
+    app_name: str = "vigile",
+    conf: dict[str, str] | None = None,
+):
+    """A SparkSession: Spark Connect (`sc://host:15002`), a master URL (`spark://…`,
+    `yarn`, `k8s://…`, `local[4]`), or an existing/`spark-submit` session, else local[*].
+
+    The Splink jar is added to classic sessions; on Spark Connect the server must have it
+    (docs/spark.md)."""
+    check_pyspark()
+    from pyspark.sql import SparkSession
+
+    if connect:
+        try:
+            import grpc  # noqa: F401
+        except ImportError:
+            raise SparkUnavailable(CONNECT_HELP) from None
+        try:
+            return SparkSession.builder.remote(connect).appName(app_name).getOrCreate()
+        except Exception as e:  # noqa: BLE001 - one line, no stack
+            raise SparkUnavailable(
+                f"cannot reach Spark Connect at {connect} ({type(e).__name__}); check the "
+                "URL (sc://host:15002) and that the server runs"
+            ) from None
+    check_java()
+    from splink.backends.spark import similarity_jar_location
+
+    active = SparkSession.getActiveSession()
+    if active is not None and master is None:
+        return active  # under spark-submit, or a session the caller made
+    builder = SparkSession.builder.appName(app_name)
+    if master:
+        builder = builder.master(master)
+    elif "SPARK_MASTER" not in os.environ and not os.environ.get("SPARK_HOME"):
+        builder = builder.master("local[*]")
+    settings = {
+        "spark.jars": similarity_jar_location(),
+        "spark.sql.shuffle.partitions": str(DEFAULT_SHUFFLE_PARTITIONS),
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.ui.showConsoleProgress": "false",
+        **(conf or {}),
+    }
+    local = (master or "local").startswith("local") and "SPARK_MASTER" not in os.environ
+    if local and not os.environ.get("PYSPARK_PYTHON"):
+        # Local workers run this interpreter (its polars, its vigile), not the system one.
+        # (pyspark reads PYSPARK_PYTHON when it creates the context).
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+    for k, v in settings.items():
+        builder = builder.config(k, v)
+    try:
+        spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel("ERROR")
+        spark.range(1).count()  # a job: the master is reachable and executors start
+    except Exception as e:  # noqa: BLE001 - one line, no JVM stack
+        raise SparkUnavailable(
+            f"cannot start Spark on {master or 'local'} ({type(e).__name__}); check "
+            "--spark-master (spark://host:7077, yarn, k8s://…, local[N]) and that the "
+            "cluster accepts applications"
+        ) from None
+    return spark
