@@ -18,6 +18,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Speed is measured by benchmarks/, never by unit tests: Hypothesis' per-example deadline
+# only made property tests fail on a loaded machine (CI, or several test runs at once).
+settings.register_profile("vigile", deadline=None)
+settings.load_profile("vigile")
 
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 
