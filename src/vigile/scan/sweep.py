@@ -315,7 +315,7 @@ def _inspect_alone(
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
         try:
             return pool.submit(_bounded, inspect, path, sample_rows, seconds).result()
-        except BrokenProcessPool:
+        except Exception:  # BrokenProcessPool (a crash, a hang), or a bug
             return None
 
 
@@ -336,7 +336,10 @@ def _inspect_all(
     new pool takes the rest. One hostile file never stops the sweep, nor the next one."""
     if workers <= 1 or not todo:  # in this process: no isolation (tests, debugging)
         for h, p in todo:
-            yield h, inspect(p, sample_rows)
+            try:
+                yield h, inspect(p, sample_rows)
+            except Exception:  # a bug, not the file's fault: reported, tried again next time
+                yield h, None
         return
     # spawn, not fork: polars' thread pool does not survive a fork.
     ctx = multiprocessing.get_context("spawn")
@@ -354,10 +357,11 @@ def _inspect_all(
                     done, _ = wait(flight)  # the pool is broken: every future ends now
                 for f in done:
                     h, p = flight.pop(f)
-                    if isinstance(f.exception(), BrokenProcessPool):
+                    exc = f.exception()
+                    if isinstance(exc, BrokenProcessPool):
                         suspects.append((h, p))
-                    else:
-                        yield h, f.result()
+                    else:  # any other exception is a bug: reported, tried again next time
+                        yield h, None if exc is not None else f.result()
         for h, p in suspects:
             yield h, _inspect_alone(inspect, p, sample_rows, seconds, ctx)
 
