@@ -30,6 +30,7 @@ from vigile.case.contacts import queue_request
 url, go, n, ref = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 with open_store(url, actor="p" + str(os.getpid())) as store:
     iid = store.incident().id
+    open(go + "." + str(os.getpid()), "w").close()  # ready
     while not os.path.exists(go):
         time.sleep(0.005)
     for i in range(n):
@@ -41,6 +42,17 @@ with open_store(url, actor="p" + str(os.getpid())) as store:
         else:
             queue_request(store, iid, {"last_name": "X"})
 """
+
+
+def _release(go, n: int) -> None:
+    """Wait until the n children are ready (store open), then let them go at once."""
+    import time
+
+    deadline = time.monotonic() + 120
+    while len(list(go.parent.glob(go.name + ".*"))) < n:
+        assert time.monotonic() < deadline, "children did not start"
+        time.sleep(0.01)
+    go.touch()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -67,7 +79,7 @@ def test_processes_appending_at_once_keep_one_chain(store_url, key, tmp_path):
         )
         for log in logs
     ]
-    go.touch()  # all start appending together
+    _release(go, PROCESSES)  # all start appending together
     codes = [c.wait(timeout=300) for c in children]
     for log, code in zip(logs, codes, strict=True):
         log.seek(0)
@@ -77,3 +89,35 @@ def test_processes_appending_at_once_keep_one_chain(store_url, key, tmp_path):
         report = store.audit_report()
         assert report.ok, report.problem
         assert report.rows == before + PROCESSES * ROUNDS
+
+
+FIRST = """
+import os, sys, time
+from vigile.case import open_store
+url, go = sys.argv[1], sys.argv[2]
+with open_store(url, actor="p" + str(os.getpid())) as store:
+    open(go + "." + str(os.getpid()), "w").close()  # ready
+    while not os.path.exists(go):
+        time.sleep(0.002)
+    store.audit("test.first", {})
+"""
+
+
+def test_the_first_rows_written_at_once(store_url, key, tmp_path):
+    """A fresh store: no chain head to lock yet (PostgreSQL created it twice)."""
+    with open_store(store_url, key=key) as store:
+        assert store.audit_report().rows == 0
+    go = tmp_path / "go"
+    env = {**os.environ, "VIGILE_KEY": base64.b64encode(key).decode()}
+    children = [
+        subprocess.Popen([sys.executable, "-c", FIRST, store_url, str(go)], env=env,
+                         stderr=subprocess.PIPE)  # fmt: skip
+        for _ in range(PROCESSES)
+    ]
+    _release(go, PROCESSES)
+    for c in children:
+        _, err = c.communicate(timeout=120)
+        assert c.returncode == 0, err.decode()[-2000:]
+    with open_store(store_url, key=key) as store:
+        report = store.audit_report()
+        assert report.ok and report.rows == PROCESSES, report

@@ -78,6 +78,16 @@ def append(conn: Connection, actor: str, action: str, details: dict | None, ciph
     `details` must never hold a personal value: the audit log outlives a purge.
     """
     head = _read_head(conn, lock=True)
+    if head is None and conn.dialect.name == "postgresql":
+        # The first row: two transactions would both find no head to lock. The head record
+        # is created empty (or found created by the other one, which we then wait for).
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        empty = json.dumps([0, GENESIS]).encode()
+        conn.execute(
+            pg_insert(meta).values(key=_HEAD_KEY, value=empty).on_conflict_do_nothing()
+        )
+        head = _read_head(conn, lock=True)
     seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
     at = utcnow().isoformat()
     body = canonical_json(details or {})
