@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, inspect
 
 from vigile.case import open_store
 from vigile.provenance import ProvenanceError, open_registry, register_file
-from vigile.provenance.migrate import current_revision, head_revision
+from vigile.provenance.migrate import HEAD, current_revision, head_revision
 from vigile.provenance.schema import VERSION_TABLE
 
 from .world import history
@@ -34,7 +34,7 @@ def test_case_store_and_registry_share_a_database_not_tables(lab, tmp_path):
         store.new_incident("leak", dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
     with open_registry(db, tmp_path / "r.key", create=True) as reg:
         register_file(path, reg, recipient="X", purpose="migration")
-        assert current_revision(reg.engine) == head_revision()
+        assert current_revision(reg.engine) == head_revision() == HEAD
     names = set(inspect(create_engine(f"sqlite:///{db}")).get_table_names())
     assert {"alembic_version", VERSION_TABLE, "provenance_keys", "incidents"} <= names
     with open_store(db, key=None) as store:  # the case's chain is untouched

@@ -299,6 +299,25 @@ class Hasher:
             col = t.to_arrow_table().column("d").combine_chunks()
         return _fixed_width(col, 16)
 
+    def hash_column(self, view: int, values: pl.Series) -> np.ndarray:
+        """Int64 keyed hashes of non-null `values` of one view, in order."""
+        n = values.len()
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        if view == TOKEN:
+            return self._encipher(
+                view, "token", _fixed_width(values.str.decode("hex").to_arrow(), 16)
+            )
+        nbytes = values.str.len_bytes()
+        short = ((nbytes <= 15) & (values.str.len_chars() == nbytes)).to_numpy()
+        if short.all():
+            return self._encipher(view, "short", _padded(values))
+        out = np.zeros(n, dtype=np.int64)
+        if short.any():
+            out[short] = self._encipher(view, "short", _padded(values.filter(short)))
+        out[~short] = self._encipher(view, "long", self._sha_blocks(values.filter(~short)))
+        return out
+
     def hashes(self, views: pl.Series, values: pl.Series) -> pl.Series:
         """Int64 keyed hash of each (view, value) pair (values not null), in order."""
         n = values.len()

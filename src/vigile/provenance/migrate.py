@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from .schema import VERSION_TABLE
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+HEAD = "p0001"  # the newest revision below (a test checks they agree)
 
 
 def alembic_config() -> Config:
@@ -21,6 +22,18 @@ def alembic_config() -> Config:
 
 
 def upgrade_head(engine: Engine) -> None:
+    """Run the migrations, unless the registry is at HEAD already (one query: Alembic
+    costs a second of start-up to every export that registers)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+        if found == [HEAD]:
+            return
+    except DBAPIError:
+        pass  # no version table yet
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -212,7 +212,7 @@ def register_file(
             fp = fp_t
         else:  # several tables: one fingerprint, rows of every table
             fp.rows += fp_t.rows
-            fp._parts.extend(fp_t._parts)
+            fp._parts.extend(fp_t._parts)  # (same Fingerprint class: packed parts)
     if fp is None:
         why = f": {errors[0]}" if errors else ""
         raise ProvenanceError(f"{src.name}: no table vigile can read{why}")

@@ -76,45 +76,33 @@ class Fingerprint:
         # Every row is normalised and hashed (AES is cheaper than finding a person's
         # repeated rows among string columns); a person's rows then fall into one unit.
         ident = batch.select(pl.col(cols).cast(pl.String))
-        hashed = []
+        n = ident.height
+        hashed: list[tuple[int, np.ndarray, np.ndarray]] = []
+        sig = np.zeros(n, dtype=np.int64)
         for view, values in view_series(ident, self.keys, distinct=True):
-            h = pl.Series("h", [None] * values.len(), pl.Int64)
-            present = values.is_not_null()
-            if present.any():
-                got = self.hasher.hashes(
-                    pl.repeat(view, int(present.sum()), dtype=pl.UInt8, eager=True),
-                    values.filter(present),
-                )
-                h = h.scatter(present.arg_true(), got)
-            hashed.append((view, h))
-        if not hashed:
-            return
-        # The identity's signature: the XOR of its hashes (same set, same unit).
-        sig = pl.select(
-            pl.reduce(lambda a, b: a ^ b, [h.fill_null(0) for _, h in hashed]).alias("sig")
-        ).to_series()
-        self._parts.append(
-            pl.concat(
-                pl.DataFrame(
-                    {
-                        "sig": sig,
-                        "view": pl.repeat(v, sig.len(), dtype=pl.UInt8, eager=True),
-                        "h": h,
-                    }  # fmt: skip
-                ).drop_nulls("h")
-                for v, h in hashed
+            present = values.is_not_null().to_numpy()
+            if not present.any():
+                continue
+            h = np.zeros(n, dtype=np.int64)
+            h[present] = self.hasher.hash_column(view, values.filter(present))
+            sig ^= h  # the identity's signature: the XOR of its hashes
+            hashed.append((view, present, h))
+        for view, present, h in hashed:
+            self._parts.append(
+                (sig[present], np.full(int(present.sum()), view, np.int16), h[present])
             )
-        )
 
     def frame(self) -> pl.DataFrame:
         """(h, unit, view) once each, sorted by hash; `unit` (> 0) names an identity."""
         if not self._parts:
             return pl.DataFrame(schema={"h": pl.Int64, "unit": pl.Int64, "view": pl.Int16})
-        allk = pl.concat(self._parts).unique()
-        self._parts = [allk]
-        return allk.select(
-            "h", (pl.col("sig") + 1).alias("unit"), pl.col("view").cast(pl.Int16)
-        ).sort("h")
+        sig, view, h = (np.concatenate(a) for a in zip(*self._parts, strict=True))
+        order = np.lexsort((sig, h))
+        sig, view, h = sig[order], view[order], h[order]
+        first = np.r_[True, (h[1:] != h[:-1]) | (sig[1:] != sig[:-1])]  # a person's repeats
+        sig, view, h = sig[first], view[first], h[first]
+        self._parts = [(sig, view, h)]
+        return pl.DataFrame({"h": h, "unit": sig + 1, "view": view})
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
