@@ -236,12 +236,23 @@ class ColumnProfiler:
             ]
         )
         bodies = [i for i, h in enumerate(heads) if distincts[i].height and h.item()]
+        probe = batch.head(PAIR_PROBE_ROWS)
         for j in keys:
             for i in bodies:
-                if i != j:
-                    valid = en.nir_pair_valid(batch, self.columns[i], self.columns[j])
-                    if valid:
-                        self._acc[i].pairs[j] += valid
+                if i == j:
+                    continue
+                body, key = self.columns[i], self.columns[j]
+                # Gate: a key column validates (nearly) every row of its body, any other
+                # small numeric column about 1 row in 97; the probe's first rows tell which,
+                # before the whole batch is checked.
+                filled = probe.select(
+                    (pl.col(body).is_not_null() & pl.col(key).is_not_null()).sum()
+                ).item()
+                if en.nir_pair_valid(probe, body, key) < PAIR_PROBE_SHARE * filled:
+                    continue
+                valid = en.nir_pair_valid(batch, body, key)
+                if valid:
+                    self._acc[i].pairs[j] += valid
 
     # --- decision -----------------------------------------------------------
 
@@ -471,6 +482,11 @@ def _credential_candidates(a: _Acc, add) -> None:
         add("password", 0.55 + 0.3 * (hashed + plain), hashed + plain)
     elif s("login") >= 0.9 and names >= 0.5 and plain < 0.5 and s("alpha_only") < 0.3:
         add("login", 0.55, s("login"))  # first.last, jdupont: accounts named after persons
+
+
+# NIR body + key pairing: rows probed first, and the share of them that must validate.
+PAIR_PROBE_ROWS = 2048
+PAIR_PROBE_SHARE = 0.3
 
 
 # Share of cells that are commune names from which a column is a column of communes

@@ -68,7 +68,7 @@ COMMENT_TEMPLATES: tuple[CommentTemplate, ...] = tuple(
          "Patient sous méthadone", "Toxicomanie - substitution SUBUTEX")
     + _t("chronic_disease", "chronic_disease", HC,
          "Polyarthrite rhumatoïde évolutive", "Sclérose en plaques, suivi neurologique",
-         "Maladie de Crohn, poussée en cours", "Cirrhose hépatique alcoolique")
+         "Maladie de Crohn, poussée en cours", "Insuffisance cardiaque, suivi cardiologique")
     + _t("treatment", "treatment", "medication",
          "Sous LEVOTHYROX 75 µg", "Traitement par PREVISCAN - INR cible 2-3",
          "Sous KARDEGIC 75 mg", "Sous METFORMINE 850 mg x2/j", "Anticoagulé (XARELTO 20 mg)",
