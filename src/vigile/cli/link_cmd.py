@@ -15,7 +15,14 @@ import typer
 from typer.core import TyperGroup
 
 from .app import app, console, console_err, fail
-from .common import DB_OPTION, INCIDENT_OPTION, KEY_FILE_OPTION, find_incident, open_case
+from .common import (
+    DB_OPTION,
+    INCIDENT_OPTION,
+    KEY_FILE_OPTION,
+    find_incident,
+    lease_ttl,
+    open_case,
+)
 from .progress import byte_progress
 
 
@@ -134,7 +141,7 @@ def run(
     from ..link.patients import is_url
 
     if not leak.exists():
-        fail(f"no such file: {leak}")
+        fail(f"no such file: {leak}: check the path of the leaked file")
     if not leak.is_file():
         fail(f"{leak} is not a file: give the leaked table itself")
     if not is_url(patients) and not Path(patients).exists():
@@ -165,9 +172,12 @@ def run(
                 reference_date=_reference_date(inc),
                 stage=stage,
             )
-            with stage("recording in the case store"), store.lease(inc.id, "link"):
+            with stage("recording in the case store"), store.lease(inc.id, "link", ttl=lease_ttl()):
                 saved = save_to_case(result, store, inc.id)
-    except (LeakError, PatientsError, RoleError) as e:
+    except LeakError as e:
+        store.close()
+        fail(f"{e}; give `vigile link` the leaked table itself")
+    except (PatientsError, RoleError) as e:
         store.close()
         fail(str(e))
     except Exception as e:  # noqa: BLE001 - a library error must not print cell values
@@ -335,7 +345,7 @@ def review(
             store.close()
             return
     try:
-        with store.lease(inc.id, "link"):
+        with store.lease(inc.id, "link", ttl=lease_ttl()):
             decided = []
             for rid, ok in decisions.items():
                 store.decide_review(rid, ok)

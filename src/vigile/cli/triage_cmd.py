@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from .app import app, console_err, emit, fail, require_paths
+from .app import app, console_err, emit, fail
 from .common import DB_OPTION, KEY_FILE_OPTION, LANG_OPTION, check_lang
 from .progress import byte_progress
 
@@ -76,7 +76,9 @@ def triage(
     from ..triage import Circumstances, render, triage_path
 
     lang = check_lang(lang)
-    require_paths(paths)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        fail(f"no such file or folder: {', '.join(missing)}: check the path of the leaked file")
     if fmt is TriageFormat.html and output is None and sys.stdout.isatty():
         fail("the HTML report goes to a file: add --output report.html")
     if case is None and (found_where or found_at):
@@ -139,12 +141,12 @@ def _check_readable(result, *, recording: bool) -> None:
     if result.errors:
         more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
         fail(
-            f"no table could be read: {result.errors[0]}{more}. Triage needs a table "
-            f"(CSV, Excel, ODS, JSON, Parquet, SQL dump){tail}"
+            f"no table could be read: {result.errors[0]}{more}. Give triage the leaked table "
+            f"itself (CSV, Excel, ODS, JSON, Parquet, SQL dump){tail}"
         )
     fail(
-        f"no table rows in {names}: triage needs a table with rows (CSV, Excel, ODS, JSON, "
-        f"Parquet, SQL dump), not free text or an empty table{tail}"
+        f"no table rows in {names}: give triage the leaked table itself, with its rows (CSV, "
+        f"Excel, ODS, JSON, Parquet, SQL dump), not free text or an empty table{tail}"
     )
 
 
