@@ -36,7 +36,7 @@ def require_paths(paths: list[Path]) -> None:
 
     missing = [shown_path(p) for p in paths if not p.exists()]
     if missing:
-        fail(f"no such file or folder: {', '.join(missing)}")
+        fail(f"no such file or folder: {', '.join(missing)}: check the path and try again")
 
 
 def emit(text: str, output: Path | None) -> None:

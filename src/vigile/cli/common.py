@@ -3,11 +3,12 @@ incident look-up, and their one-line errors that say what to do."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 
-from ..case import CaseError, CaseStore, Incident, open_store, resolve_db_url
+from ..case import CaseError, CaseStore, Incident, WrongKeyError, open_store, resolve_db_url
 from ..case.keys import ENV_KEY, ENV_KEY_FILE, find_key_file
 from .app import fail
 
@@ -48,6 +49,11 @@ def open_case(
         if found is not None and not found.exists() and not need_key and key_file is None:
             found = None  # VIGILE_KEY_FILE naming a missing file: only figures are wanted
         store = open_store(url, key_file=found, create=create)
+    except WrongKeyError as e:
+        fail(
+            f"{e}: use the key file `vigile case new` created for this store (--key-file, "
+            f"{ENV_KEY_FILE}), or its key in {ENV_KEY}"
+        )
     except CaseError as e:
         fail(str(e))
     if need_key and store.locked:
@@ -74,3 +80,22 @@ def check_lang(lang: str) -> str:
     if lang not in ("fr", "en"):
         fail("--lang takes fr or en")
     return lang
+
+
+ENV_LEASE_TTL = "VIGILE_LEASE_TTL"
+
+
+def lease_ttl() -> float | None:
+    """How long a run's hold on its step outlives it when it is killed (seconds), from
+    VIGILE_LEASE_TTL; None: the store's default (2 minutes). A live run renews its hold as
+    it works, so a short value only shortens the wait after a kill."""
+    text = os.environ.get(ENV_LEASE_TTL, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 1 <= value <= 86_400:
+        fail(f"{ENV_LEASE_TTL} must be a number of seconds between 1 and 86400 (or unset)")
+    return value

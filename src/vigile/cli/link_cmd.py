@@ -15,7 +15,14 @@ import typer
 from typer.core import TyperGroup
 
 from .app import app, console, console_err, fail
-from .common import DB_OPTION, INCIDENT_OPTION, KEY_FILE_OPTION, find_incident, open_case
+from .common import (
+    DB_OPTION,
+    INCIDENT_OPTION,
+    KEY_FILE_OPTION,
+    find_incident,
+    lease_ttl,
+    open_case,
+)
 from .progress import byte_progress
 
 
@@ -150,18 +157,21 @@ def run(
         write_affected_csv,
     )
     from ..link.patients import is_url
+    from ..read.names import shown_path
 
     if not leak.exists():
-        fail(f"no such file: {leak}")
+        fail(f"no such file: {shown_path(leak)}: check the path of the leaked file")
     if not leak.is_file():
-        fail(f"{leak} is not a file: give the leaked table itself")
+        fail(f"{shown_path(leak)} is not a file: give the leaked table itself")
     if engine not in ("duckdb", "spark"):
         fail(f"--engine must be duckdb or spark, not {engine!r}")
     if engine == "duckdb" and (spark_master or spark_connect):
         fail("--spark-master/--spark-connect need --engine spark")
     spark = _spark_or_fail(spark_master, spark_connect) if engine == "spark" else None
     if spark is None and not is_url(patients) and not Path(patients).exists():
-        fail(f"no such patient database: {patients} (a file, or a SQL table as URL#table)")
+        fail(
+            f"no such patient database: {shown_path(patients)} (a file, or a SQL table as URL#table)"
+        )
     if not 0 < review_threshold <= match_threshold <= 1:
         fail("thresholds must satisfy 0 < review-threshold <= match-threshold <= 1")
     try:
@@ -205,9 +215,12 @@ def run(
                     reference_date=_reference_date(inc),
                     stage=stage,
                 )
-            with stage("recording in the case store"), store.lease(inc.id, "link"):
+            with stage("recording in the case store"), store.lease(inc.id, "link", ttl=lease_ttl()):
                 saved = save_to_case(result, store, inc.id)
-    except (LeakError, PatientsError, RoleError) as e:
+    except LeakError as e:
+        store.close()
+        fail(f"{e}; give `vigile link` the leaked table itself")
+    except (PatientsError, RoleError) as e:
         store.close()
         fail(str(e))
     except Exception as e:  # noqa: BLE001 - a library error must not print cell values
@@ -387,7 +400,7 @@ def review(
             store.close()
             return
     try:
-        with store.lease(inc.id, "link"):
+        with store.lease(inc.id, "link", ttl=lease_ttl()):
             decided = []
             for rid, ok in decisions.items():
                 store.decide_review(rid, ok)

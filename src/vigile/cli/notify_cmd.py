@@ -9,7 +9,14 @@ import typer
 
 from ..case import CaseError
 from .app import app, console, console_err, fail
-from .common import DB_OPTION, INCIDENT_OPTION, KEY_FILE_OPTION, find_incident, open_case
+from .common import (
+    DB_OPTION,
+    INCIDENT_OPTION,
+    KEY_FILE_OPTION,
+    find_incident,
+    lease_ttl,
+    open_case,
+)
 
 notify_app = typer.Typer(
     help="Notify: the CNIL notification draft, a letter per affected person, e-mails.",
@@ -106,6 +113,7 @@ def letters(
                     snd,
                     batch_size=batch_size,
                     progress=lambda done, total: advance(done, total),
+                    lease_ttl=lease_ttl(),
                 )
         except (CaseError, RenderError, OutputFolderError) as e:
             fail(str(e))
@@ -188,6 +196,7 @@ def email(
                     snd,
                     sender_addr,
                     progress=lambda done, total: advance(done, total),
+                    lease_ttl=lease_ttl(),
                 )
         except (CaseError, RenderError, SmtpUrlError) as e:
             fail(str(e))

@@ -182,12 +182,12 @@ def _check_readable(result, *, recording: bool) -> None:
     if result.errors:
         more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
         fail(
-            f"no table could be read: {result.errors[0]}{more}. Triage needs a table "
-            f"(CSV, Excel, ODS, JSON, Parquet, SQL dump){tail}"
+            f"no table could be read: {result.errors[0]}{more}. Give triage the leaked table "
+            f"itself (CSV, Excel, ODS, JSON, Parquet, SQL dump){tail}"
         )
     fail(
-        f"no table rows in {names}: triage needs a table with rows (CSV, Excel, ODS, JSON, "
-        f"Parquet, SQL dump), not free text or an empty table{tail}"
+        f"no table rows in {names}: give triage the leaked table itself, with its rows (CSV, "
+        f"Excel, ODS, JSON, Parquet, SQL dump), not free text or an empty table{tail}"
     )
 
 

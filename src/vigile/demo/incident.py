@@ -38,6 +38,14 @@ class DemoResult:
     workdir: Path | None = None
     incident_id: int | None = None
     db_url: str = ""
+    # What a test needs to check every person (filled as the steps run): the generator's
+    # truth, the e-mail opt-ins (person reference -> address), the persons who sent a
+    # no-code request, and every message the SMTP sink received.
+    leak_truth: object | None = None
+    db_truth: object | None = None
+    optins: dict[str, str] = field(default_factory=dict)
+    askers: list[str] = field(default_factory=list)
+    emails: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -142,6 +150,7 @@ def run_incident(
         patients,
     )
     res.timings["generate"] = time.perf_counter() - t
+    res.leak_truth, res.db_truth = truth, db_truth
     say(
         f"  {truth.rows:,} rows, {truth.persons:,} persons in the leak; "
         f"{db_truth.size:,} patients in our database",
@@ -230,8 +239,10 @@ def run_incident(
         with open_case(str(db), None) as store:
             optins = _optins(store, res.incident_id)
             codes = issue_codes(store, res.incident_id, list(optins))
+        res.optins = dict(optins)
         with SmtpSink() as sink:
             step("notify email", "notify", "email", "--smtp", sink.url, *base)
+            res.emails = list(sink.messages)
             got: dict[str, int] = {}
             right_code = 0
             for m in sink.messages:
@@ -318,5 +329,6 @@ def _portal_visits(res, affected, optins, requests, portal_checks, check, say):
                 {k: ident.get(k, "") for k in ("last_name", "first_name", "birth_date", "postcode")}
             )
     key_store.close()
+    res.askers = list(askers)
     say(f"  {len(optin)} persons chose e-mail; {len(askers)} asked without a code", highlight=False)
     return {"portal visits": time.perf_counter() - t}
