@@ -16,6 +16,14 @@ no-code requests (half typed by affected persons, with other case, accents and d
 formats) answered against `--persons` affected persons (one decrypting pass).
 
     python benchmarks/bench_portal.py --match-requests 2000 --persons 100000
+
+`--flood N` measures the portal under a wrong-code flood from N client addresses (half
+IPv4, half IPv6 in distinct /64s; wrong codes with a valid check symbol, so each one is a
+real look-up counted against its client in the store) while a prober types right codes
+from fresh addresses a few times a second: look-ups/s of the flood, its statuses, and
+whether every right code still got in (303) and how fast.
+
+    python benchmarks/bench_portal.py --flood 1000 --seconds 20
 """
 
 from __future__ import annotations
@@ -66,7 +74,7 @@ def build_case(directory: Path, persons: int) -> tuple[str, bytes, list[str]]:
 WORKERS = int(os.environ.get("BENCH_PORTAL_WORKERS", "2"))
 
 
-def run_server(url: str, key_hex: str, port: int) -> None:
+def run_server(url: str, key_hex: str, port: int, ceiling: int = 0) -> None:
     import base64
 
     from vigile.case import open_store
@@ -79,6 +87,9 @@ def run_server(url: str, key_hex: str, port: int) -> None:
         iid = store.incident("bench").id
     # Production defaults except the global bucket, which would cap the measurement itself.
     config = PortalConfig(global_rate=100_000, global_burst=100_000)
+    if ceiling:  # the hourly ceiling of wrong codes past which the portal is under a flood
+        config = PortalConfig(global_rate=100_000, global_burst=100_000,
+                              global_code_failures_per_hour=ceiling)  # fmt: skip
     serve(url, iid, "127.0.0.1", port, config=config, workers=WORKERS)
 
 
@@ -127,6 +138,83 @@ async def load(base: str, codes: list[str], seconds: float, concurrency: int) ->
         "p99_ms": round(q[98] * 1000, 1),
         "max_ms": round(latencies[-1] * 1000, 1),
         "statuses": statuses,
+    }
+
+
+async def flood(base: str, codes: list[str], seconds: float, concurrency: int,
+                n_addresses: int) -> dict:  # fmt: skip
+    """Wrong codes from `n_addresses` clients, right codes from fresh ones alongside."""
+    import httpx
+
+    from vigile.case.codes import generate_code
+
+    rng = random.Random(2)
+    half = n_addresses // 2
+    addresses = [f"198.18.{i // 250}.{i % 250 + 1}" for i in range(half)]
+    addresses += [f"2001:db8:{i // 65536:x}:{i % 65536:x}::{rng.randrange(1, 9999):x}"
+                  for i in range(n_addresses - half)]  # fmt: skip
+    wrong = [generate_code() for _ in range(5_000)]  # valid check symbol: real look-ups
+    async with httpx.AsyncClient(base_url=base, timeout=30) as warm:
+        page = await warm.get("/")
+        csrf_cookie = page.cookies["vigile_csrf"]
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    flood_lat: list[float] = []
+    flood_status: dict[int, int] = {}
+    right_lat: list[float] = []
+    right_status: dict[int, int] = {}
+    deadline = time.perf_counter() + seconds
+
+    async def attacker() -> None:
+        async with httpx.AsyncClient(
+            base_url=base, timeout=30, cookies={"vigile_csrf": csrf_cookie}
+        ) as client:
+            while time.perf_counter() < deadline:
+                t = time.perf_counter()
+                r = await client.post(
+                    "/code",
+                    data={"code": rng.choice(wrong), "csrf": token},
+                    headers={"x-forwarded-for": rng.choice(addresses)},
+                )
+                flood_lat.append(time.perf_counter() - t)
+                flood_status[r.status_code] = flood_status.get(r.status_code, 0) + 1
+
+    async def person() -> None:
+        n = 0
+        async with httpx.AsyncClient(
+            base_url=base, timeout=30, cookies={"vigile_csrf": csrf_cookie}
+        ) as client:
+            while time.perf_counter() < deadline:
+                n += 1
+                t = time.perf_counter()
+                r = await client.post(
+                    "/code",
+                    data={"code": codes[n % len(codes)], "csrf": token},
+                    headers={"x-forwarded-for": f"203.0.{n // 250 % 250}.{n % 250 + 1}"},
+                )
+                right_lat.append(time.perf_counter() - t)
+                right_status[r.status_code] = right_status.get(r.status_code, 0) + 1
+                client.cookies.delete("vigile_session")
+                await asyncio.sleep(0.25)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(person(), *(attacker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    flood_lat.sort()
+    right_lat.sort()
+    fq = statistics.quantiles(flood_lat, n=100)
+    return {
+        "client": "httpx",
+        "flood_addresses": n_addresses,
+        "seconds": round(elapsed, 2),
+        "flood_lookups_per_s": round(len(flood_lat) / elapsed, 1),
+        "flood_p50_ms": round(fq[49] * 1000, 1),
+        "flood_p99_ms": round(fq[98] * 1000, 1),
+        "flood_statuses": flood_status,  # 400 wrong code, 429 client locked
+        "right_codes": len(right_lat),
+        "right_statuses": right_status,  # 303 = in: must be all
+        "right_p50_ms": round(statistics.median(right_lat) * 1000, 1),
+        "right_max_ms": round(right_lat[-1] * 1000, 1),
+        "right_all_in": set(right_status) == {303},
     }
 
 
@@ -268,10 +356,17 @@ def main() -> None:
     ap.add_argument("--persons", type=int, default=2000)
     ap.add_argument("--python-client", action="store_true", help="httpx instead of wrk")
     ap.add_argument("--match-requests", type=int, default=0, help="bench request matching")
-    ap.add_argument("--serve", nargs=3, metavar=("URL", "KEY", "PORT"), help=argparse.SUPPRESS)
+    ap.add_argument("--on-disk", action="store_true",
+                    help="the store on disk (default: /dev/shm, no fsync cost)")
+    ap.add_argument("--flood", type=int, default=0, metavar="N",
+                    help="wrong-code flood from N addresses while right codes are typed")
+    ap.add_argument("--ceiling", type=int, default=0,
+                    help="wrong codes per hour of all clients before flood mode (default 5,000)")
+    ap.add_argument("--serve", nargs=4, metavar=("URL", "KEY", "PORT", "CEIL"),
+                    help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
-        run_server(args.serve[0], args.serve[1], int(args.serve[2]))
+        run_server(args.serve[0], args.serve[1], int(args.serve[2]), int(args.serve[3]))
         return
     if args.match_requests:
         print(json.dumps(bench_match(args.persons, args.match_requests), indent=2))
@@ -279,7 +374,8 @@ def main() -> None:
     from vigile.case import codes as C
 
     shm = Path("/dev/shm")
-    directory = Path(tempfile.mkdtemp(dir=shm if shm.is_dir() else None))
+    in_memory = shm.is_dir() and not args.on_disk
+    directory = Path(tempfile.mkdtemp(dir=shm if in_memory else Path.cwd()))
     t = time.perf_counter()
     url, key, codes = build_case(directory, args.persons)
     issue_s = time.perf_counter() - t
@@ -287,19 +383,31 @@ def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", url, key.hex(), str(port)],
+        [sys.executable, __file__, "--serve", url, key.hex(), str(port), str(args.ceiling)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
+        up_by = time.monotonic() + 90  # the machine may be busy: wait for uvicorn
+        while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
-                time.sleep(0.05)
-        if shutil.which("wrk") and not args.python_client:
+                if server.poll() is not None or time.monotonic() > up_by:
+                    raise RuntimeError("the portal server did not start") from None
+                time.sleep(0.1)
+        if args.flood:  # every worker up, not only the first
+            import httpx
+
+            for _ in range(20):
+                httpx.get(base + "/sante", timeout=30)
+        if args.flood:
+            result = asyncio.run(
+                flood(base, codes, args.seconds, args.concurrency, args.flood)
+            )
+        elif shutil.which("wrk") and not args.python_client:
             result = load_wrk(base, codes, args.seconds, args.concurrency, directory)
         else:
             result = asyncio.run(load(base, codes, args.seconds, args.concurrency))
@@ -309,6 +417,12 @@ def main() -> None:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
+    if args.flood:
+        print(json.dumps(result | {"concurrency": args.concurrency, "server_workers": WORKERS,
+                                   "store": "sqlite on " + ("/dev/shm" if in_memory else "disk"),
+                                   "ceiling_per_hour": args.ceiling or 5_000}, indent=2))  # fmt: skip
+        shutil.rmtree(directory, ignore_errors=True)
+        return
     result |= {
         "concurrency": args.concurrency,
         "server_workers": WORKERS,

@@ -62,10 +62,17 @@ def _holder() -> str:
 def acquire(store, name: str, ttl: float = DEFAULT_TTL) -> Lease:
     try:
         return _acquire(store, name, ttl)
-    except OperationalError:  # SQLite: the other run's write won the file lock
-        raise BusyError(
-            "another run of this step started at the same moment for this incident: wait "
-            "for it to end"
+    except OperationalError as e:
+        text = str(e.orig).lower()
+        if "locked" in text or "busy" in text:  # SQLite: another writer held the file
+            raise BusyError(
+                "another run of this step started at the same moment for this incident: "
+                "wait for it to end"
+            ) from None
+        # A full disk, an I/O error...: not another run (the driver's text names no value).
+        raise CaseError(
+            f"the case store could not be written ({type(e.orig).__name__}: "
+            f"{str(e.orig)[:120]}): check the free space of its disk, then rerun"
         ) from None
 
 
