@@ -118,3 +118,30 @@ def test_large_exports_stored_by_bucket_trace_the_same(lab, tmp_path, monkeypatc
         n_keys = con.execute("select count(*) from provenance_keys").fetchone()[0]
         assert (n_blocks > 0) == (threshold == 10) and n_keys > 0  # canaries key by key
     assert answers[0] == answers[1] and answers[0][0][1] == 100
+
+
+def test_two_registrations_at_once_give_one_export(lab, tmp_path):
+    import threading
+
+    path, _ = lab
+    db = str(tmp_path / "store.db")
+    with open_registry(db, tmp_path / "r.key", create=True):
+        pass
+    results, errors = [], []
+
+    def run():
+        try:
+            with open_registry(db, tmp_path / "r.key") as reg:
+                results.append(register_file(path, reg, recipient="X", purpose="migration"))
+        except Exception as e:  # noqa: BLE001 - collected for the assertion
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert sorted(r.created for r in results) == [False, True]
+    n = sqlite3.connect(db).execute("select count(*) from provenance_exports").fetchone()[0]
+    assert n == 1

@@ -33,7 +33,7 @@ class ExportHook:
         """Before the export starts: the name must be free."""
         if self.registry.find(self.name) is not None:
             raise ProvenanceError(
-                f"an export named {self.name!r} is already registered: choose another name"
+                f"an export named {self.name!r} is already registered: write the export to a folder of another name"
             )
 
     def table(self, rules) -> None:

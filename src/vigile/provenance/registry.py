@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Engine, create_engine, event, func, insert, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from ..case import resolve_db_url
 from .errors import ProvenanceError
@@ -213,6 +213,23 @@ class Registry:
         units = int(frame.filter(pl.col("unit") > 0)["unit"].n_unique())
         views = sorted({VIEWS[int(v)] for v in frame["view"].unique().to_list()})
         at = now or datetime.now(UTC)
+        try:
+            created = self._insert(fp, frame, name, recipient, purpose, software, at,
+                                   source, sha256, units, columns, views, n_canaries)  # fmt: skip
+        except IntegrityError:  # registered meanwhile by another run
+            existing = self.find(name)
+            if existing is not None and sha256 and existing.sha256 == sha256:
+                return existing, False
+            raise ProvenanceError(
+                f"an export named {name!r} is already registered: choose another --name"
+            ) from None
+        rec = self.find(name)
+        assert rec is not None and created
+        return rec, True
+
+    def _insert(self, fp, frame, name, recipient, purpose, software, at, source, sha256,
+                units, columns, views, n_canaries) -> bool:  # fmt: skip
+        """The export and its keys, in one transaction."""
         with self.engine.begin() as conn:
             eid = conn.execute(
                 insert(exports).values(
@@ -235,9 +252,7 @@ class Registry:
                 _insert_blocks(conn, eid, frame.filter(pl.col("unit") > 0))
                 frame = frame.filter(pl.col("unit") < 0)  # canaries stay key by key
             _bulk_insert(conn, frame.with_columns(pl.lit(eid, pl.Int32).alias("export_id")))
-        rec = self.find(name)
-        assert rec is not None
-        return rec, True
+        return True
 
     # -- look-ups ---------------------------------------------------------------------
     def lookup(self, hashes: pl.Series) -> pl.DataFrame:
