@@ -20,6 +20,11 @@ Sources followed (from memory unless noted):
   from the data files of the MIT-licensed `prenoms` package, plus the fr_FR names
   of faker that vigile.synth draws from.
 
+The public reference lists (BDPM drugs, CIM-10 labels, the ALD list, INSEE communes and
+La Poste postcodes) are in `reference` (compressed in `data/ref/`, built by `build` from
+their sources, loaded lazily); the hand lists above stay for the wordings those lists lack
+(abbreviations, lab-comment phrasings, kinds of condition).
+
 Terms are matched as whole words over `fold`ed text. Terms that would fire on
 ordinary lab comments or on people's names are deliberately left out (each file
 says which); tests in tests/lexicons hold that line.

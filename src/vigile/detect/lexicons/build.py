@@ -334,8 +334,9 @@ Source: the cim10 and ald lists above (same sources). Built {a.sources_date}."""
     write(
         a.out / "drugs.txt.gz",
         f"""Drug names and active substances, as `words` (lexicons.build).
-Source: BDPM (ANSM), CIS_bdpm.txt and CIS_COMPO_bdpm.txt, Licence Ouverte / Open
-Licence 2.0; edsnlp 0.23.0 resources/drugs.json (Romedi, BSD-3-Clause, AP-HP).
+Source: BDPM (ANSM), CIS_bdpm.txt (as published 2024-08) and CIS_COMPO_bdpm.txt (as
+published 2022-06), Licence Ouverte / Open Licence 2.0; edsnlp 0.23.0
+resources/drugs.json (Romedi, BSD-3-Clause, AP-HP).
 Built {a.sources_date}. Ordinary French words (Debian wfrench) and lab analytes dropped;
 names holding a shorter name as whole words left out (lexicons.build.prune).""",
         drugs,
@@ -343,7 +344,8 @@ names holding a shorter name as whole words left out (lexicons.build.prune).""",
     write(
         a.out / "dosage_forms.txt.gz",
         f"""Pharmaceutical forms of the BDPM specialties, as `words` (lexicons.build).
-Source: BDPM (ANSM), CIS_bdpm.txt, Licence Ouverte / Open Licence 2.0. Built {a.sources_date}.""",
+Source: BDPM (ANSM), CIS_bdpm.txt (as published 2024-08), Licence Ouverte / Open
+Licence 2.0. Built {a.sources_date}.""",
         forms,
     )
     write(
