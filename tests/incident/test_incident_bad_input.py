@@ -231,3 +231,34 @@ def test_second_case_new_with_the_same_name(setup, tmp_path):
     p = _run(args, setup, tmp_path)
     line = assert_one_line_error(p, setup)
     assert INCIDENT in line
+
+
+def test_smtp_user_without_password_and_no_terminal(setup, tmp_path):
+    """A password is never typed on the command line: without VIGILE_SMTP_PASSWORD and
+    without a terminal to ask it at, one line says how to give it."""
+    args = _args("notify email", setup, tmp_path)
+    args[args.index("--smtp") + 1] = "smtps://dpo@127.0.0.1:9"
+    p = _run(args, setup, tmp_path)
+    line = assert_one_line_error(p, setup)
+    assert "VIGILE_SMTP_PASSWORD" in line
+
+
+def test_smtp_password_from_the_environment(monkeypatch):
+    from urllib.parse import urlsplit
+
+    from vigile.cli.notify_cmd import _with_password
+
+    monkeypatch.setenv("VIGILE_SMTP_PASSWORD", "p@ss:wörd")
+    url = _with_password("smtps://dpo@smtp.labo.invalid:465?starttls=0")
+    u = urlsplit(url)
+    assert (u.username, u.hostname, u.port, u.query) == (
+        "dpo",
+        "smtp.labo.invalid",
+        465,
+        "starttls=0",
+    )
+    from vigile.notify.email import smtp_params
+
+    assert smtp_params(url)["password"] == "p@ss:wörd"
+    assert _with_password("smtp://127.0.0.1:25") == "smtp://127.0.0.1:25"
+    assert _with_password("smtps://a:b@h") == "smtps://a:b@h"

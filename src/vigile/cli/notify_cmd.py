@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -158,7 +159,12 @@ def mark(
 
 @notify_app.command("email")
 def email(
-    smtp: str = typer.Option(..., "--smtp", help="smtp://host:port, smtps://user:pass@host."),
+    smtp: str = typer.Option(
+        ...,
+        "--smtp",
+        help="smtp://host:port, or smtps://user@host (the password from VIGILE_SMTP_PASSWORD, "
+        "else asked for; never on the command line).",
+    ),
     db: str | None = DB_OPTION,
     key_file: Path | None = KEY_FILE_OPTION,
     incident: str | None = INCIDENT_OPTION,
@@ -179,6 +185,7 @@ def email(
     from ..notify.sender import email_in
     from .progress import count_progress
 
+    smtp = _with_password(smtp)
     with _open(db, key_file) as store:
         inc = find_incident(store, incident)
         snd = _sender(inc, phone, [], None, measures)
@@ -211,3 +218,31 @@ def email(
         highlight=False,
         soft_wrap=True,
     )
+
+
+ENV_SMTP_PASSWORD = "VIGILE_SMTP_PASSWORD"
+
+
+def _with_password(url: str) -> str:
+    """An SMTP URL naming a user but no password gets it from VIGILE_SMTP_PASSWORD, or
+    typed at a prompt (hidden): a password on the command line would stay in the shell's
+    history and in the process list."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    try:
+        u = urlsplit(url)
+        user, password, host, port = u.username, u.password, u.hostname, u.port
+    except ValueError:
+        fail("--smtp: give an address such as smtp://host:25 or smtps://user@host")
+    if not user or password is not None or not host:
+        return url
+    password = os.environ.get(ENV_SMTP_PASSWORD)
+    if password is None:
+        if not sys.stdin.isatty():
+            fail(
+                f"--smtp names the user {user!r} but no password: set {ENV_SMTP_PASSWORD}, "
+                "or run the command from a terminal to type it"
+            )
+        password = typer.prompt(f"SMTP password for {user}", hide_input=True)
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    return urlunsplit(u._replace(netloc=netloc + (f":{port}" if port else "")))
