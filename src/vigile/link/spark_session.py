@@ -116,7 +116,7 @@ def get_spark(
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)
-    elif "SPARK_MASTER" not in os.environ and not os.environ.get("SPARK_HOME"):
+    elif not os.environ.get("PYSPARK_GATEWAY_PORT"):  # not under spark-submit
         builder = builder.master("local[*]")
     settings = {
         "spark.jars": similarity_jar_location(),
@@ -125,7 +125,10 @@ def get_spark(
         "spark.ui.showConsoleProgress": "false",
         **(conf or {}),
     }
-    local = (master or "local").startswith("local") and "SPARK_MASTER" not in os.environ
+    submitted = bool(os.environ.get("PYSPARK_GATEWAY_PORT"))
+    if submitted:  # spark-submit's --conf and --jars stand (docs/spark.md)
+        settings = dict(conf or {})
+    local = (master or "local").startswith("local") and not submitted
     if local and not os.environ.get("PYSPARK_PYTHON"):
         # Local workers run this interpreter (its polars, its vigile), not the system one.
         # (pyspark reads PYSPARK_PYTHON when it creates the context).

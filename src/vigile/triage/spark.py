@@ -380,7 +380,12 @@ def figures_spark(
     latest event date."""
     from pyspark.sql import functions as F
 
-    raw = read_source(spark, source)
+    try:
+        raw = read_source(spark, source)  # Parquet and JDBC look at the source here
+    except SparkTriageError:
+        raise
+    except Exception as e:  # noqa: BLE001 - one line, no values
+        raise SparkTriageError(source_error(e, source)) from None
     sample = sample_rows(raw, source, profile_rows)
     if sample.height == 0:
         raise SparkTriageError(f"{display_source(source)}: no rows")

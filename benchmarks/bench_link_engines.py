@@ -1,0 +1,200 @@
+"""Link on DuckDB vs Spark: the seed-scale leak against growing patient databases.
+
+The generator's 491,840-row leak against 1.5 M, 5 M and 10 M synthetic patients, each
+engine in a process of its own (one run each), with wall time, peak RSS of the whole
+process tree (the Spark JVM included), precision and recall against the generator's
+truth, and whether both engines found the same (leak person, patient) pairs. Data is
+generated once per size into --workdir and reused. No personal value is printed.
+
+    python benchmarks/bench_link_engines.py                          # 1.5 M, 5 M, 10 M
+    python benchmarks/bench_link_engines.py --patients 1500000 --engines duckdb spark
+    python benchmarks/bench_link_engines.py --rows 20000 --patients 60000   # quick
+
+Spark runs `local[2]` by default (--spark-master to change it); give the driver memory
+with --spark-driver-memory (default 6g). The machine may be shared: say so with figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import polars as pl
+
+
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        p = psutil.Process(pid)
+        procs = [p, *p.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for q in procs:
+        try:
+            total += q.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def data(work: Path, rows: int, patients: int, seed: int) -> tuple[Path, Path, Path]:
+    from vigile.synth import ExportSpec, PatientDbSpec, generate_lab_export, generate_patient_db
+    from vigile.synth.truth import GroundTruth
+
+    leak = work / f"leak-{rows}-{seed}.csv"
+    db = work / f"patients-{patients}-{seed}.parquet"  # bench_link.py's names: shared data
+    links = Path(f"{db}.links.parquet")
+    if not leak.exists() or not Path(f"{leak}.truth.json").exists():
+        generate_lab_export(ExportSpec(rows=rows, seed=seed, fields="full"), leak)
+    if not db.exists() or not links.exists():
+        generate_patient_db(PatientDbSpec(size=patients, seed=seed), GroundTruth.load(leak), db)
+    return leak, db, links
+
+
+def one_run(args) -> None:
+    """Child process: link with one engine, print one JSON line, write the pairs."""
+    from vigile.link import link_loaded, load_leak, load_patients
+    from vigile.link.evaluate import score
+    from vigile.synth.truth import GroundTruth
+
+    truth = GroundTruth.load(args.leak)
+    reference = dt.date.fromisoformat(truth.age_reference_date)
+    t0 = time.perf_counter()
+    leak = load_leak(args.leak)
+    t_leak = time.perf_counter() - t0
+    if args.one == "spark":
+        from vigile.link.spark_engine import link_spark
+        from vigile.link.spark_patients import load_patients_spark
+        from vigile.link.spark_session import get_spark
+
+        t = time.perf_counter()
+        spark = get_spark(
+            args.spark_master,
+            conf={
+                "spark.driver.memory": args.spark_driver_memory,
+                "spark.sql.shuffle.partitions": str(args.shuffle_partitions),
+            },
+        )
+        t_session = time.perf_counter() - t
+        t = time.perf_counter()
+        patients = load_patients_spark(spark, str(args.patients_file))
+        t_read = time.perf_counter() - t
+        result = link_spark(leak, patients, spark, reference_date=reference)
+    else:
+        t_session = 0.0
+        t = time.perf_counter()
+        patients = load_patients(args.patients_file)
+        t_read = time.perf_counter() - t
+        result = link_loaded(leak, patients, reference_date=reference)
+    wall = time.perf_counter() - t0
+    hidden = pl.read_parquet(f"{args.leak}.persons.parquet").sort("row")
+    truth_links = pl.read_parquet(args.links).select(
+        pl.col("leak_person").cast(pl.Int64).alias("person"), pl.col("patient_id").cast(pl.String)
+    )
+    s = score(result, hidden.get_column("person").cast(pl.Int64), truth_links)
+    result.matches.select("leak_key", "patient_id").write_parquet(args.pairs_out)
+    print(
+        json.dumps(
+            {
+                "engine": args.one,
+                "wall_s": round(wall, 1),
+                "session_s": round(t_session, 1),
+                "read_leak_s": round(t_leak, 1),
+                "read_patients_s": round(t_read, 1),
+                **{f"{k}_s": round(v, 1) for k, v in result.timings.items()},
+                "precision": round(s.precision, 5),
+                "recall": round(s.recall, 5),
+                **result.counts(),
+            }
+        )
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=491_840)
+    ap.add_argument("--patients", type=int, nargs="+", default=[1_500_000, 5_000_000, 10_000_000])
+    ap.add_argument("--engines", nargs="+", default=["duckdb", "spark"])
+    ap.add_argument("--seed", type=int, default=2021)
+    ap.add_argument("--workdir", type=Path, default=None, help="Reuse generated files here.")
+    ap.add_argument("--spark-master", default="local[2]")
+    ap.add_argument("--spark-driver-memory", default="6g")
+    ap.add_argument("--shuffle-partitions", type=int, default=16)
+    ap.add_argument("--one", choices=["duckdb", "spark"], help=argparse.SUPPRESS)
+    ap.add_argument("--leak", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--patients-file", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--links", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--pairs-out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        one_run(args)
+        return
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-engines-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"leak {args.rows:,} rows; patients {args.patients}; engines {args.engines}; {work}")
+    print("(machine shared with other agents: absolute times are pessimistic)")
+    table = []
+    for n in args.patients:
+        t = time.perf_counter()
+        leak, db, links = data(work, args.rows, n, args.seed)
+        print(f"data for {n:,} patients ready in {time.perf_counter() - t:.0f} s", flush=True)
+        pairs = {}
+        for engine in args.engines:
+            out = work / f"pairs-{engine}-{n}.parquet"
+            cmd = [
+                sys.executable, __file__, "--one", engine, "--leak", str(leak),
+                "--patients-file", str(db), "--links", str(links), "--pairs-out", str(out),
+                "--spark-master", args.spark_master,
+                "--spark-driver-memory", args.spark_driver_memory,
+                "--shuffle-partitions", str(args.shuffle_partitions),
+            ]  # fmt: skip
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+            peak = 0
+            done = threading.Event()
+
+            def watch(pid: int = proc.pid, ev: threading.Event = done) -> None:
+                nonlocal peak
+                while not ev.is_set():
+                    peak = max(peak, _tree_rss(pid))
+                    time.sleep(0.5)
+
+            w = threading.Thread(target=watch, daemon=True)
+            w.start()
+            stdout, _ = proc.communicate()
+            done.set()
+            w.join()
+            if proc.returncode != 0:
+                print(f"{engine} on {n:,} patients failed (exit {proc.returncode})")
+                continue
+            row = json.loads(stdout.strip().splitlines()[-1])
+            row["patients_db"] = n
+            row["peak_rss_gb"] = round(peak / 1e9, 2)
+            table.append(row)
+            pairs[engine] = set(pl.read_parquet(out).iter_rows())
+            print(json.dumps(row), flush=True)
+        if len(pairs) == 2:
+            a, b = pairs.values()
+            print(f"{n:,} patients: identical match sets: {a == b} ({len(a)} vs {len(b)}; "
+                  f"{len(a ^ b)} pairs differ)")  # fmt: skip
+    print()
+    print("| patients | engine | wall s | Splink pass s | peak RSS GB | precision | recall |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for r in table:
+        print(
+            f"| {r['patients_db']:,} | {r['engine']} | {r['wall_s']} | {r.get('splink_pass_s')} "
+            f"| {r['peak_rss_gb']} | {r['precision']} | {r['recall']} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

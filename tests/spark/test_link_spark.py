@@ -1,0 +1,112 @@
+"""The same synthetic incident linked on DuckDB and on Spark (local[2]): same answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from vigile.link import LinkOptions, PatientsError, link_loaded, load_leak, load_patients
+
+REF = dt.date(2026, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def both(spark, incident):
+    from vigile.link.spark_engine import link_spark
+    from vigile.link.spark_patients import load_patients_spark
+
+    leak = load_leak(incident.leak_csv)
+    options = LinkOptions()
+    local = link_loaded(
+        leak, load_patients(incident.patients_csv), options=options, reference_date=REF
+    )
+    on_spark = link_spark(
+        leak,
+        load_patients_spark(spark, str(incident.patients_parquet)),
+        spark,
+        options=options,
+        reference_date=REF,
+    )
+    return local, on_spark
+
+
+def _pairs(df: pl.DataFrame) -> set[tuple]:
+    return set(df.select("leak_key", "patient_id").iter_rows())
+
+
+def test_same_match_sets(both):
+    local, on_spark = both
+    assert local.matches.height > 100  # the incident links
+    assert _pairs(local.matches) == _pairs(on_spark.matches)
+    methods = {
+        r[:2]: r[2]
+        for r in local.matches.select("leak_key", "patient_id", "match_method").iter_rows()
+    }
+    assert methods == {
+        r[:2]: r[2]
+        for r in on_spark.matches.select("leak_key", "patient_id", "match_method").iter_rows()
+    }
+    assert _pairs(local.review) == _pairs(on_spark.review)
+    assert local.counts() == on_spark.counts()
+
+
+def test_same_probabilities(both):
+    local, on_spark = both
+    joined = local.matches.join(on_spark.matches, on=["leak_key", "patient_id"])
+    assert joined.height == local.matches.height
+    diff = (pl.col("match_probability") - pl.col("match_probability_right")).abs().max()
+    assert joined.select(diff).item() < 1e-6
+
+
+def test_same_affected_patients(both):
+    local, on_spark = both
+    a, b = local.affected(), on_spark.affected()
+    cols = [c for c in a.columns if c != "match_probability"]
+    assert a.select(cols).equals(b.select(cols))
+    assert a.height == local.counts()["affected_patients"]
+
+
+def test_csv_source_reads_like_parquet(spark, incident, both):
+    from vigile.link.spark_patients import load_patients_spark
+
+    csv = load_patients_spark(spark, str(incident.patients_csv))
+    pq = load_patients_spark(spark, str(incident.patients_parquet))
+    assert csv.count == pq.count == both[0].counts()["patients"]
+    assert csv.roles == pq.roles and csv.id_column == pq.id_column
+    a = pl.from_arrow(csv.frame.toArrow()).sort("patient_id")
+    b = pl.from_arrow(pq.frame.toArrow()).sort("patient_id")
+    assert a.equals(b)
+    # and the same normalised rows as the one-machine reader
+    local = load_patients(incident.patients_csv).frame.sort("patient_id")
+    assert a.equals(local.select(a.columns))
+
+
+def test_missing_source_is_one_line(spark, tmp_path):
+    from vigile.link.spark_patients import load_patients_spark
+
+    with pytest.raises(PatientsError) as err:
+        load_patients_spark(spark, str(tmp_path / "nowhere.parquet"))
+    msg = str(err.value)
+    assert "\n" not in msg and "cannot be read" in msg
+
+
+def test_table_without_identity_is_refused(spark, tmp_path):
+    from vigile.link.spark_patients import load_patients_spark
+
+    path = tmp_path / "codes.parquet"
+    pl.DataFrame({"code": [f"X{i:04d}" for i in range(200)], "qty": ["1"] * 200}).write_parquet(
+        path
+    )
+    with pytest.raises(PatientsError, match="no identity columns"):
+        load_patients_spark(spark, str(path))
+
+
+def test_jdbc_credentials_never_shown(spark):
+    from vigile.link.spark_patients import load_patients_spark
+
+    with pytest.raises(PatientsError) as err:
+        load_patients_spark(spark, "postgresql://vigile:s3cret-pw@127.0.0.1:1/nodb#patients")
+    msg = str(err.value)
+    assert "s3cret" not in msg and "\n" not in msg

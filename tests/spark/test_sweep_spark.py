@@ -1,0 +1,45 @@
+"""The sweep's unit of work on Spark gives the one-machine answers, file for file."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+sweep = pytest.importorskip(
+    "vigile.scan.sweep", reason="vigile.scan.sweep (the per-file sweep) absent"
+)
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    from vigile.synth import ExportSpec, generate_lab_export
+
+    root = tmp_path_factory.mktemp("share")
+    (root / "lab").mkdir()
+    generate_lab_export(ExportSpec(rows=300, seed=3, fields="full"), root / "lab" / "export.csv")
+    (root / "stock.csv").write_text("ref;qty\n" + "".join(f"A{i};{i}\n" for i in range(50)))
+    (root / "notes.txt").write_text("réunion mardi, rien à signaler\n")
+    (root / "blob.bin").write_bytes(bytes(range(256)) * 8)
+    odd = os.fsencode(str(root)) + b"/caf\xe9.csv"  # a name that is not UTF-8
+    with open(odd, "wb") as fh:
+        fh.write(b"a;b\n1;2\n")
+    files = [os.fsencode(str(p)) for p in root.rglob("*") if p.is_file()]
+    return sorted(set(files) | {odd})
+
+
+def test_same_findings_as_one_machine(spark, tree):
+    from vigile.scan.sweep_spark import RESULT_FIELDS, inspect_files_spark
+
+    got = inspect_files_spark(spark, tree, sample_rows=1000, partitions=3)
+    assert got.height == len(tree)
+    by_path = {r["path"]: r for r in got.iter_rows(named=True)}
+    statuses = set()
+    for p in tree:
+        want = sweep.inspect_file(p, 1000)
+        have = by_path[p]
+        for k in RESULT_FIELDS:
+            w = want.get(k)
+            assert (list(w) if isinstance(w, list | tuple) else w) == have[k], k
+        statuses.add(have["status"])
+    assert "found" in statuses and len(statuses) >= 2
