@@ -61,7 +61,7 @@ CRASHED = (
     " fault or a hang); retried next sweep"
 )
 FILE_SECONDS = 600.0  # a file whose inspection takes longer ends its worker process
-IN_FLIGHT_PER_WORKER = 2  # files handed to the pool at once: a crash re-runs only these
+IN_FLIGHT_PER_WORKER = 4  # files handed to the pool at once: a crash re-runs only these
 
 Inspect = Callable[[str | bytes, int], dict]
 
