@@ -13,6 +13,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from ..read.names import shown_path
 from .app import console_err
 
 
@@ -23,7 +24,7 @@ def byte_progress(enabled: bool = True):
         yield None
         return
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         DownloadColumn(),
         TimeElapsedColumn(),
@@ -36,7 +37,8 @@ def byte_progress(enabled: bool = True):
         def update(path: str, done: int, total: int | None) -> None:
             key = path.split("!", 1)[0].split("#", 1)[0]  # one bar per top-level file
             if key not in tasks:
-                name = key if len(key) < 50 else "…" + key[-49:]
+                shown = shown_path(key)  # a name may hold a personal value or escapes
+                name = shown if len(shown) < 50 else "…" + shown[-49:]
                 tasks[key] = bars.add_task(name, total=total)
             bars.update(tasks[key], completed=done, total=total)
 
@@ -53,7 +55,7 @@ def count_progress(description: str, total: int | None, enabled: bool = True, un
     from rich.progress import MofNCompleteColumn
 
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn(unit),

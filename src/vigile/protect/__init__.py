@@ -1,9 +1,9 @@
-"""vigile.protect: safe exports (minimise, pseudonymise, encrypt, sign) and sweeps for stray ones.
+"""vigile.protect: safe exports (minimise, pseudonymise, encrypt, sign). The sweep of file
+shares for stray exports is a scan: `vigile.scan.sweep`.
 
 text = plan_export("sqlite:///lab.db")                      # proposed YAML profile
 manifest = run_export(src, load_profile(p), [age_pub], out, signing_key, secret)
 verify_export(out).ok ; open_export(out, "recipient.key", "clear/")
-result = sweep([Path("/srv/share")], index=Path("sweep.db"))
 """
 
 from vigile.protect.errors import ProtectError
