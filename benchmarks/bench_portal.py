@@ -356,14 +356,27 @@ def main() -> None:
     ap.add_argument("--persons", type=int, default=2000)
     ap.add_argument("--python-client", action="store_true", help="httpx instead of wrk")
     ap.add_argument("--match-requests", type=int, default=0, help="bench request matching")
-    ap.add_argument("--on-disk", action="store_true",
-                    help="the store on disk (default: /dev/shm, no fsync cost)")
-    ap.add_argument("--flood", type=int, default=0, metavar="N",
-                    help="wrong-code flood from N addresses while right codes are typed")
-    ap.add_argument("--ceiling", type=int, default=0,
-                    help="wrong codes per hour of all clients before flood mode (default 5,000)")
-    ap.add_argument("--serve", nargs=4, metavar=("URL", "KEY", "PORT", "CEIL"),
-                    help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--on-disk",
+        action="store_true",
+        help="the store on disk (default: /dev/shm, no fsync cost)",
+    )
+    ap.add_argument(
+        "--flood",
+        type=int,
+        default=0,
+        metavar="N",
+        help="wrong-code flood from N addresses while right codes are typed",
+    )
+    ap.add_argument(
+        "--ceiling",
+        type=int,
+        default=0,
+        help="wrong codes per hour of all clients before flood mode (default 5,000)",
+    )
+    ap.add_argument(
+        "--serve", nargs=4, metavar=("URL", "KEY", "PORT", "CEIL"), help=argparse.SUPPRESS
+    )
     args = ap.parse_args()
     if args.serve:
         run_server(args.serve[0], args.serve[1], int(args.serve[2]), int(args.serve[3]))
@@ -385,7 +398,7 @@ def main() -> None:
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", url, key.hex(), str(port), str(args.ceiling)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(directory / "server.log", "w"),  # noqa: SIM115 (read on failure)
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -404,13 +417,16 @@ def main() -> None:
             for _ in range(20):
                 httpx.get(base + "/sante", timeout=30)
         if args.flood:
-            result = asyncio.run(
-                flood(base, codes, args.seconds, args.concurrency, args.flood)
-            )
+            result = asyncio.run(flood(base, codes, args.seconds, args.concurrency, args.flood))
         elif shutil.which("wrk") and not args.python_client:
             result = load_wrk(base, codes, args.seconds, args.concurrency, directory)
         else:
             result = asyncio.run(load(base, codes, args.seconds, args.concurrency))
+    except Exception:
+        errors = [ln for ln in (directory / "server.log").read_text().splitlines()
+                  if "Error" in ln or "error" in ln]  # fmt: skip
+        print("server errors:", *errors[-10:], sep="\n", file=sys.stderr)
+        raise
     finally:
         server.send_signal(signal.SIGINT)
         try:

@@ -110,8 +110,9 @@ def test_the_first_rows_written_at_once(store_url, key, tmp_path):
     go = tmp_path / "go"
     env = {**os.environ, "VIGILE_KEY": base64.b64encode(key).decode()}
     children = [
-        subprocess.Popen([sys.executable, "-c", FIRST, store_url, str(go)], env=env,
-                         stderr=subprocess.PIPE)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", FIRST, store_url, str(go)], env=env, stderr=subprocess.PIPE
+        )  # fmt: skip
         for _ in range(PROCESSES)
     ]
     _release(go, PROCESSES)

@@ -42,7 +42,8 @@ def test_counts_from_processes_at_once_add_up(store_url, key, tmp_path):
     children = [
         subprocess.Popen(
             [sys.executable, "-c", CHILD, store_url, str(go), str(EACH)],
-            env=env, stderr=subprocess.PIPE,
+            env=env,
+            stderr=subprocess.PIPE,
         )  # fmt: skip
         for _ in range(PROCESSES)
     ]

@@ -11,6 +11,7 @@ state is checked and a fresh case starts the next round, until 50 kills have lan
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import signal
@@ -32,7 +33,7 @@ from vigile.notify import render_letters, send_emails, sender_for
 
 HERE = Path(__file__).parent
 CODE = re.compile(r"code personnel(?: de [^:]+)? : ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})")
-KILLS = 50
+KILLS = int(os.environ.get("VIGILE_FAULT_KILLS", "50"))  # per step; fewer for a quick run
 LEASE_TTL = 1.0
 PERSONS = 12
 BATCH = 5
@@ -218,7 +219,7 @@ def test_letters_survive_50_random_kills(tmp_path):
             check_letters(store, iid, out, requests)  # one letter each, codes valid
 
     rounds = _kill_rounds(tmp_path, new_case, "letters", lambda n: tmp_path / f"out{n}", 13, check)
-    assert rounds >= 2  # kills landed in several runs, and runs ended between them
+    assert rounds >= 2 or KILLS < 10  # kills in several runs, runs ended between them
 
 
 @pytest.mark.parametrize("fault", ["enospc-write", "enospc-rename"])
@@ -377,7 +378,7 @@ def test_emails_survive_50_random_kills(tmp_path, sink):
         _check_emails(url, key, iid, targets, handler.messages)
 
     rounds = _kill_rounds(tmp_path, new_case, "email", lambda n: smtp_url, 29, check)
-    assert rounds >= 2
+    assert rounds >= 2 or KILLS < 10
 
 
 def test_smtp_4xx_then_5xx_answers(tmp_path, sink):

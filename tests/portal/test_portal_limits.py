@@ -42,7 +42,7 @@ def _queued(store, case) -> int:
 def test_an_ipv6_client_is_its_64(address, other_host_bits):
     ip = ipaddress.IPv6Address(address)
     same_net = ipaddress.IPv6Address((address >> 64 << 64) | other_host_bits)
-    if ip.ipv4_mapped is None:
+    if ip.ipv4_mapped is None and same_net.ipv4_mapped is None:  # ::ffff:0:0/96 is IPv4
         assert client_key(str(ip)) == client_key(str(same_net))
         assert client_key(str(ip)).endswith("/64")
 

@@ -117,7 +117,10 @@ def test_logout_ends_the_session_on_the_server(fresh):
                 thief.cookies.set(SESSION_COOKIE, cookie)
                 r = thief.get("/mon-dossier", follow_redirects=False)
                 assert r.status_code == 303 and r.headers["location"] == "/"
-                assert thief.get("/mon-dossier/attestation.pdf", follow_redirects=False).status_code == 303
+                assert (
+                    thief.get("/mon-dossier/attestation.pdf", follow_redirects=False).status_code
+                    == 303
+                )
                 thief.cookies.set(SESSION_COOKIE, kept)  # the other session lives on
                 assert thief.get("/mon-dossier", follow_redirects=False).status_code == 200
     finally:

@@ -84,9 +84,7 @@ def append(conn: Connection, actor: str, action: str, details: dict | None, ciph
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         empty = json.dumps([0, GENESIS]).encode()
-        conn.execute(
-            pg_insert(meta).values(key=_HEAD_KEY, value=empty).on_conflict_do_nothing()
-        )
+        conn.execute(pg_insert(meta).values(key=_HEAD_KEY, value=empty).on_conflict_do_nothing())
         head = _read_head(conn, lock=True)
     seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
     at = utcnow().isoformat()

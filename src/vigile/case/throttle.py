@@ -165,9 +165,7 @@ class Throttle:
 
     def session_ended(self, session_id: str) -> bool:
         digest = hashlib.sha256(session_id.encode()).hexdigest()
-        q = select(portal_sessions_ended.c.session).where(
-            portal_sessions_ended.c.session == digest
-        )
+        q = select(portal_sessions_ended.c.session).where(portal_sessions_ended.c.session == digest)
         with self.store._read() as conn:
             return conn.execute(q).first() is not None
 
@@ -195,13 +193,22 @@ class Throttle:
         )
         conn.execute(
             _insert(conn.dialect.name)(portal_throttle)
-            .values(incident_id=self.incident_id, scope=scope, client=client,
-                    window_start=now, count=0, expires_at=now + window)  # fmt: skip
+            .values(
+                incident_id=self.incident_id,
+                scope=scope,
+                client=client,
+                window_start=now,
+                count=0,
+                expires_at=now + window,
+            )  # fmt: skip
             .on_conflict_do_nothing(index_elements=["incident_id", "scope", "client"])
         )
         row = conn.execute(
-            select(portal_throttle.c.window_start, portal_throttle.c.count,
-                   portal_throttle.c.locked_until)  # fmt: skip
+            select(
+                portal_throttle.c.window_start,
+                portal_throttle.c.count,
+                portal_throttle.c.locked_until,
+            )  # fmt: skip
             .where(*key)
             .with_for_update()
         ).one()
@@ -224,9 +231,7 @@ class Throttle:
             return
         self._swept = now
         conn.execute(delete(portal_throttle).where(portal_throttle.c.expires_at < now))
-        conn.execute(
-            delete(portal_sessions_ended).where(portal_sessions_ended.c.expires_at < now)
-        )
+        conn.execute(delete(portal_sessions_ended).where(portal_sessions_ended.c.expires_at < now))
 
 
 def _insert(dialect: str):

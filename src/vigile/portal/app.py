@@ -18,10 +18,10 @@ from ..case import PARIS, AffectedPerson, CaseStore, CodeLimits, Throttle
 from ..case import contacts as case_contacts
 from ..case.clock import utcnow
 from ..case.codes import find_person, normalize_code, store_subkey
+from ..case.throttle import NO_CODE
 from ..wording import describe
 from . import attestation
 from .config import PortalConfig
-from ..case.throttle import NO_CODE
 from .limits import TokenBucket, WindowCounter, client_key
 from .security import BASE_HEADERS, CSRF_COOKIE, SESSION_COOKIE, Csrf, SessionSealer
 
