@@ -97,6 +97,31 @@ def _reference_date(inc):
     return inc.discovered.astimezone(PARIS).date()
 
 
+def _without_canaries(leak_persons, db: str | None):
+    """The leak's persons less the canaries of exports registered in the store's database
+    (`vigile provenance register --canaries`): planted synthetic patients are never linked,
+    written to the case, or notified. (leak persons, canaries set aside)."""
+    from dataclasses import replace
+
+    import polars as pl
+
+    from ..provenance import CANARY_FIELDS, is_canary
+    from ..provenance.registry import registry_exists
+
+    persons = leak_persons.persons
+    if persons.height == 0 or not registry_exists(db):
+        return leak_persons, 0
+    fields = persons.select(
+        [pl.col(c) if c in persons.columns else pl.lit(None, pl.String).alias(c)
+         for c in CANARY_FIELDS]
+    )  # fmt: skip
+    mask = is_canary(fields, db=db)
+    n = int(mask.sum())
+    if n == 0:
+        return leak_persons, 0
+    return replace(leak_persons, persons=persons.filter(~mask)), n
+
+
 @link_app.command("run")
 def run(
     leak: Path = typer.Argument(..., help="The leaked file (any format `vigile scan` reads)."),
@@ -186,6 +211,13 @@ def run(
     try:
         with byte_progress(enabled=shown) as progress:
             leak_persons = load_leak(leak, leak_roles, progress=progress)
+        leak_persons, canaries = _without_canaries(leak_persons, db)
+        if canaries and not quiet:
+            console_err.print(
+                f"{canaries:,} canary record(s) of a registered export set aside: "
+                "they are no patients and are never linked or notified",
+                markup=False,
+            )
         sql = is_url(patients) or spark is not None
         with byte_progress(enabled=shown and not sql) as progress, _stages(shown and sql) as st:
             with st("reading the patient table"):

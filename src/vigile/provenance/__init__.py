@@ -1,7 +1,7 @@
 """vigile.provenance: a found file names the export it came from.
 
 Every export is registered as keyed hashes of its rows' identities (no personal value:
-HMAC under the registry's own secret), with who received it, why, when and from which
+a keyed function, AES under the registry's own secret: see `fingerprint`), with who received it, why, when and from which
 software; a few canary records can be planted in it. A found file, in any format and
 however reshaped, is then traced to the export(s) it came from, with a confidence.
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy import Engine, create_engine, event, func, insert, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
@@ -402,6 +402,25 @@ def _record(r) -> ExportRecord:
         source=r["source"],
         sha256=r["sha256"],
     )
+
+
+def registry_exists(url: str | None = None) -> bool:
+    """Whether the store's database holds a provenance registry (read-only look: creates
+    neither a file nor a table). Linkage asks it before looking for canaries."""
+    try:
+        full = resolve_db_url(url)
+        u = make_url(full)
+    except (ArgumentError, ValueError):
+        return False
+    if u.get_backend_name() == "sqlite" and (not u.database or not Path(u.database).exists()):
+        return False
+    engine = create_engine(full)
+    try:
+        return inspect(engine).has_table(exports.name)
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
 
 
 def open_registry(
