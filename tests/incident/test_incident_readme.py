@@ -107,12 +107,7 @@ def test_typical_incident_runs_as_written(folder):
     assert list((cwd / "cnil").glob("cnil-notification-v1.*"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vigile.notify.cnil.load_answers refuses the empty fields its own template says "
-    "to leave empty ('the answer to org.siren must be a text, a number or yes/no'): owner "
-    "of vigile.notify to skip None answers",
-)
+# Regression: load_answers refused the empty fields its own template says to leave empty.
 def test_answers_template_with_one_field_filled(folder):
     cwd, env = folder
 

@@ -624,6 +624,8 @@ def load_answers(path: str | Path, known_ids: list[str]) -> dict:
         )
     out = {}
     for k, v in data.items():
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue  # left empty, as the template says: the field stays "à compléter"
         if isinstance(v, bool):
             v = "oui" if v else "non"
         if not isinstance(v, str | int | float) or (isinstance(v, str) and len(v) > 4000):
