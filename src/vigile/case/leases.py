@@ -3,7 +3,8 @@
 A lease is a row (name, holder, token, expiry) in the store. Taking it is one
 transaction: insert when absent, take over only when expired. The holder renews it as it
 works (each batch) and deletes it when done; a run killed with SIGKILL leaves a lease
-that expires after `ttl` seconds, after which the next run resumes. Written by hand: the
+that expires after `ttl` seconds, after which the next run resumes — at once when the
+killed run was on the same host (its process is gone). Written by hand: the
 databases' own advisory locks differ (SQLite has none) and die with the connection.
 """
 
@@ -59,6 +60,23 @@ def _holder() -> str:
     )
 
 
+def holder_is_dead(holder: str) -> bool:
+    """True when the holder ran on this host and its process is gone (a SIGKILLed run):
+    the next run need not wait for the lease to expire. Any doubt (another host, a pid
+    alive or reused, no permission to ask) keeps the lease until it expires."""
+    who, _, pid = holder.rpartition(":")
+    host = who.rpartition("@")[2]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, owned by someone else
+        return False
+    return False
+
+
 def acquire(store, name: str, ttl: float = DEFAULT_TTL) -> Lease:
     try:
         return _acquire(store, name, ttl)
@@ -103,7 +121,7 @@ def _acquire(store, name: str, ttl: float) -> Lease:
                 ).first()
         if row is not None:
             expires = from_db(row.expires_at)
-            if expires > now:
+            if expires > now and not holder_is_dead(row.holder):
                 wait = int((expires - now).total_seconds()) + 1
                 raise BusyError(
                     f"another run of this step is under way for this incident ({row.holder}, "
