@@ -21,11 +21,10 @@ For EVERY affected person:
   and random ones) also goes through the real portal over HTTP (code -> page ->
   attestation) and must read exactly the same.
 
-Known disagreements between the generator's labels and vigile's health lexicons (not in
-this helper's code, see `KNOWN_LABEL_GAPS`) are the only differences allowed with the
-truth, and only for persons whose rows hold one of those texts; the strict version is
-`test_health_words_equal_generator_labels_exactly`, an expected failure until they are
-aligned.
+Known disagreements between the generator's labels and vigile's health lexicons
+(`KNOWN_LABEL_GAPS`, now empty) would be the only differences allowed with the truth, and
+only for persons whose rows hold one of those texts; the strict version is
+`test_health_words_equal_generator_labels_exactly`.
 """
 
 from __future__ import annotations
@@ -58,22 +57,11 @@ HTTP_SAMPLE = 40
 pytestmark = pytest.mark.slow
 
 # Generator texts whose health words vigile's lexicons read otherwise (the generator's label
-# -> what the case records), found by this test at 49,000 rows. Owned by vigile.synth
-# (labels) and vigile.detect / vigile.link (lexicons); reported, not fixed here.
+# -> what the case records). This test found twelve at 49,000 rows; all are fixed.
 KNOWN_LABEL_GAPS: dict[str, tuple[set[str], set[str]]] = {
-    # text: (categories vigile adds, categories vigile drops)
-    "Sous AVK": ({"health_condition"}, set()),
-    "Sous lithium": ({"health_condition"}, set()),
-    "Sous LEVOTHYROX": ({"health_condition"}, set()),
-    "Anticoagulé (XARELTO 20 mg)": ({"health_condition"}, set()),
-    "Sous METFORMINE 850 mg x2/j": ({"health_condition"}, set()),
-    "Sous LEVOTHYROX 75 µg": ({"health_condition"}, set()),
-    "Traitement par PREVISCAN - INR cible 2-3": ({"health_condition"}, set()),
-    "Sous KARDEGIC 75 mg": ({"health_condition"}, set()),
-    "Sérologie toxoplasmose : immunisée": ({"health_condition"}, set()),
-    "Dialysé 3x/semaine": ({"medication"}, set()),
-    "Cancer du sein en cours de chimiothérapie": (set(), {"medication"}),
-    "Séropositif VIH sous trithérapie": (set(), {"medication"}),
+    # text: (categories vigile adds, categories vigile drops). Empty since the lexicons
+    # were aligned with the generator's labels (treatments no longer read as conditions,
+    # chemotherapy and trithérapie read as treatments): keep it empty.
 }
 TEXT_HEALTH = {"health_condition", "medication"}
 
@@ -383,13 +371,6 @@ def test_every_person_is_told_the_generator_truth(incident):
     assert (len(wrong), len(wrong_not)) == (0, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vigile.synth labels and vigile's health lexicons disagree on the texts of "
-    "KNOWN_LABEL_GAPS (treatments read as health conditions, dialysis as a treatment, "
-    "chemotherapy and trithérapie not read as treatments): owners of vigile.synth and "
-    "vigile.detect/vigile.link to align them",
-)
 def test_health_words_equal_generator_labels_exactly(incident):
     wrong = [
         r for r in incident.records if incident.letters[r].exposed != _expected(incident, r).exposed

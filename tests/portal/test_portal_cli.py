@@ -69,7 +69,10 @@ def test_serve_puts_the_key_file_where_workers_look(case, monkeypatch, tmp_path)
     path = _default_key_file(case)
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: None)
     for var in (server.ENV_DB, server.ENV_INCIDENT, server.ENV_CONFIG, "VIGILE_KEY_FILE"):
-        monkeypatch.delenv(var, raising=False)
+        # set, then deleted: undoing restores "absent", so what serve() writes into the
+        # environment does not leak into later tests (it did: a stray VIGILE_KEY_FILE)
+        monkeypatch.setenv(var, "")
+        monkeypatch.delenv(var)
     server.serve(case.url, case.incident_id, key_file=path, workers=2)
     assert os.environ["VIGILE_KEY_FILE"] == str(path)
     cfg = json.loads(os.environ[server.ENV_CONFIG])
