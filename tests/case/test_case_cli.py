@@ -33,7 +33,8 @@ def test_new_creates_store_and_key_file(cli, tmp_path):
     assert stat.S_IMODE(keyf.stat().st_mode) == 0o600
     assert "2021-02-17 09:00 Europe/Paris (UTC+01:00)" in r.output  # deadline, Paris time
     key = load_key(key_file=keyf)
-    assert key not in db.read_bytes() and keyf.read_bytes().strip() not in db.read_bytes()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("vigile-case.db*"))  # with -wal
+    assert key not in raw and keyf.read_bytes().strip() not in raw
     with open_store(f"sqlite:///{db}", key=key) as s:  # the created key opens the store
         assert s.incident().controller == "Labo"
 
