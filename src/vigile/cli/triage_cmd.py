@@ -12,6 +12,7 @@ import typer
 from .app import app, console_err, emit, fail, require_paths
 from .common import DB_OPTION, KEY_FILE_OPTION, LANG_OPTION, check_lang
 from .progress import byte_progress
+from .scan_cmd import EXIT_FOUND, EXIT_NOT_FULLY_READ
 
 MAX_WARNINGS = 5  # read errors listed on stderr before "and N more"
 NEW_CASE = "vigile case new {name} --discovered TIME"
@@ -68,6 +69,12 @@ def triage(
         help="With --case: when it was found (ISO time; without a zone, Paris time).",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    exit_code: bool = typer.Option(
+        False,
+        "--exit-code",
+        help="Exit 1 when personal or health data is found, 3 when nothing was found but "
+        "some input could not be read completely (for scripts, as scan and sweep).",
+    ),
     engine: str = typer.Option(
         "local",
         "--engine",
@@ -87,7 +94,11 @@ def triage(
     """Profile a leaked file without spreading it: persons, categories, geography, origin,
     time span, ENISA severity, and whether CNIL notification and information of persons are due.
     Only aggregates; cells under 10 persons are shown as <10. The HTML and Markdown reports
-    are in French unless --lang en; JSON is the same in both."""
+    are in French unless --lang en; JSON is the same in both.
+
+    Exit code: 0 done, 1 personal or health data found (with --exit-code), 2 no table could
+    be read or bad arguments, 3 nothing found but some input not fully read (with
+    --exit-code)."""
     from ..triage import Circumstances, render, triage_path
 
     lang = check_lang(lang)
@@ -123,6 +134,10 @@ def triage(
         if store is not None:
             store.close()
     emit(render(result, fmt.value, lang=lang), output)
+    if exit_code and result.found:
+        raise typer.Exit(EXIT_FOUND)
+    if exit_code and not result.complete:
+        raise typer.Exit(EXIT_NOT_FULLY_READ)
 
 
 def _triage_spark(source: str, circ, master: str | None, connect: str | None):

@@ -300,6 +300,7 @@ def summarise(
         not_found=not_found,
         notes=tuple(notes),
         errors=tuple(errors),
+        unread=unread,
     )
 
 

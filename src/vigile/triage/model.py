@@ -56,6 +56,19 @@ class TriageResult:
     not_found: tuple[str, ...]
     notes: tuple[str, ...] = ()
     errors: tuple[str, ...] = field(default_factory=tuple)
+    unread: int = 0  # how many of `errors` stand for something not (fully) read
+
+    @property
+    def complete(self) -> bool:
+        """Everything given was read: a category not found is then truly absent."""
+        return self.unread == 0
+
+    @property
+    def found(self) -> bool:
+        """Some personal or health data is exposed (a category or a health mention)."""
+        return any(n > 0 for n in self.categories.values()) or any(
+            n > 0 for n in self.health_mentions.values()
+        )
 
     def geography(self) -> dict:
         """The few figures a notification quotes: how many areas, the main ones (small
