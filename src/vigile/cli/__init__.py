@@ -21,7 +21,7 @@ from . import (  # noqa: F401 (register the commands)
     synth_cmd,
     triage_cmd,
 )
-from .app import app, console_err
+from .app import app, console_err, no_room_line
 
 
 def main() -> None:
@@ -43,6 +43,9 @@ def main() -> None:
             sys.exit(e.exit_code)
         if os.environ.get("VIGILE_DEBUG"):
             raise
+        if (line := no_room_line(e)) is not None:  # a full disk, whatever layer wrote
+            console_err.print(line, markup=False, highlight=False, soft_wrap=True)
+            sys.exit(2)
         # Exception text from data libraries can quote cell contents: show the type only.
         console_err.print(
             f"error: internal failure ({type(e).__name__}); rerun with VIGILE_DEBUG=1 for details"
