@@ -23,7 +23,11 @@ real look-up counted against its client in the store) while a prober types right
 from fresh addresses a few times a second: look-ups/s of the flood, its statuses, and
 whether every right code still got in (303) and how fast.
 
-    python benchmarks/bench_portal.py --flood 1000 --seconds 20
+    python benchmarks/bench_portal.py --flood 1000 --seconds 20 [--on-disk | --postgres]
+
+`--on-disk` puts the SQLite store in the working directory (WAL, synchronous=FULL: every
+wrong code is a synced write), `--postgres` on a throwaway PostgreSQL cluster started from
+/usr/lib/postgresql/*/bin (as tests/conftest.py does, but with fsync on).
 """
 
 from __future__ import annotations
@@ -46,11 +50,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 
-def build_case(directory: Path, persons: int) -> tuple[str, bytes, list[str]]:
+def build_case(directory: Path, persons: int, url: str | None = None
+               ) -> tuple[str, bytes, list[str]]:  # fmt: skip
     from vigile.case import AffectedPerson, open_store
     from vigile.case.codes import issue_codes
 
-    url = f"sqlite:///{directory / 'bench.db'}"
+    url = url or f"sqlite:///{directory / 'bench.db'}"
     key = os.urandom(32)
     with open_store(url, key=key, actor="bench") as store:
         iid = store.new_incident(
@@ -72,6 +77,43 @@ def build_case(directory: Path, persons: int) -> tuple[str, bytes, list[str]]:
 
 
 WORKERS = int(os.environ.get("BENCH_PORTAL_WORKERS", "2"))
+
+
+def start_postgres(root: Path) -> tuple[str, list[str], Path]:
+    """A throwaway PostgreSQL cluster (the binaries tests/conftest.py uses), durable as a
+    production one (fsync and synchronous_commit on), on a unix socket only; returns
+    (URL of a fresh database, the command prefix, data folder) for `stop_postgres`."""
+    import glob
+    import pwd
+
+    bins = [d for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+            if Path(d, "initdb").exists()]  # fmt: skip
+    if not bins:
+        raise SystemExit("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin")
+    bindir = Path(bins[0])
+    prefix: list[str] = []
+    data, sock = root / "pgdata", root / "pgsock"
+    sock.mkdir()
+    if os.geteuid() == 0:  # initdb refuses root
+        uid = pwd.getpwnam("postgres").pw_uid
+        prefix = ["runuser", "-u", "postgres", "--"]
+        for p in (root, sock):
+            os.chown(p, uid, -1)
+    run = dict(check=True, capture_output=True, text=True)
+    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "vigile", "-A",
+                    "trust", "-E", "UTF8"], **run)  # fmt: skip
+    opts = f"-k {sock} -c listen_addresses='' -c max_connections=200"
+    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-l",
+                    str(root / "pg.log"), "start"], **run)  # fmt: skip
+    import psycopg
+
+    with psycopg.connect(host=str(sock), user="vigile", dbname="postgres", autocommit=True) as c:
+        c.execute('CREATE DATABASE "bench"')
+    return f"postgresql://vigile@/bench?host={sock}", [*prefix, str(bindir / "pg_ctl")], data
+
+
+def stop_postgres(pg_ctl: list[str], data: Path) -> None:
+    subprocess.run([*pg_ctl, "-D", str(data), "-m", "fast", "stop"], capture_output=True)
 
 
 def run_server(url: str, key_hex: str, port: int, ceiling: int = 0) -> None:
@@ -362,6 +404,11 @@ def main() -> None:
         help="the store on disk (default: /dev/shm, no fsync cost)",
     )
     ap.add_argument(
+        "--postgres",
+        action="store_true",
+        help="the store on a throwaway PostgreSQL server (data on disk, fsync on)",
+    )
+    ap.add_argument(
         "--flood",
         type=int,
         default=0,
@@ -387,10 +434,13 @@ def main() -> None:
     from vigile.case import codes as C
 
     shm = Path("/dev/shm")
-    in_memory = shm.is_dir() and not args.on_disk
+    in_memory = shm.is_dir() and not (args.on_disk or args.postgres)
     directory = Path(tempfile.mkdtemp(dir=shm if in_memory else Path.cwd()))
+    pg = None
+    if args.postgres:
+        pg_url, *pg = start_postgres(directory)
     t = time.perf_counter()
-    url, key, codes = build_case(directory, args.persons)
+    url, key, codes = build_case(directory, args.persons, pg_url if pg else None)
     issue_s = time.perf_counter() - t
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -433,9 +483,15 @@ def main() -> None:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
+        if pg:
+            stop_postgres(*pg)
+    store = (
+        "postgresql (disk, fsync on)" if pg
+        else "sqlite on " + ("/dev/shm" if in_memory else "disk (WAL, synchronous=FULL)")
+    )  # fmt: skip
     if args.flood:
         print(json.dumps(result | {"concurrency": args.concurrency, "server_workers": WORKERS,
-                                   "store": "sqlite on " + ("/dev/shm" if in_memory else "disk"),
+                                   "store": store, "load_1min": round(os.getloadavg()[0], 1),
                                    "ceiling_per_hour": args.ceiling or 5_000}, indent=2))  # fmt: skip
         shutil.rmtree(directory, ignore_errors=True)
         return
@@ -448,9 +504,7 @@ def main() -> None:
         "met": result["lookups_per_s"] >= 500 and result["p99_ms"] < 100,
     }
     print(json.dumps(result, indent=2))
-    for f in directory.iterdir():
-        f.unlink()
-    directory.rmdir()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":
