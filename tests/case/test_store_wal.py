@@ -92,3 +92,50 @@ def test_file_system_is_the_longest_mount_above_the_file(monkeypatch, path, fsty
     mounts = [part("a", "/", "ext4", ""), part("b", "/mnt/share", "cifs", "")]
     monkeypatch.setattr(psutil, "disk_partitions", lambda all=False: mounts)
     assert store_mod._file_system(path) == fstype
+
+
+def test_a_purge_leaves_no_sealed_bytes_in_the_file_or_its_wal(tmp_path, key):
+    """Regression: with WAL, pages written before a purge stayed in the -wal file (and
+    deleted rows in free pages of the .db) until a checkpoint; a copy of the three files
+    taken after the purge still held every person's sealed record and reference."""
+    from vigile.case import AffectedPerson
+
+    db = tmp_path / "case.db"
+    with open_store(f"sqlite:///{db}", key=key) as store:
+        iid = store.new_incident("x", DISCOVERED)
+        store.replace_affected(
+            iid,
+            [
+                AffectedPerson(
+                    patient_id=f"PAT-{i}",
+                    match_probability=0.99,
+                    match_method="nir",
+                    categories=frozenset({"nir", "last_name"}),
+                    identity={"last_name": f"NOM{i}", "first_name": "Maëlys"},
+                )
+                for i in range(40)
+            ],
+            0,
+        )
+        with sqlite3.connect(db) as raw:
+            rows = raw.execute("select person_ref, sealed from affected").fetchall()
+        assert len(rows) == 40
+        assert store.purge(iid) == 40
+        blob = b"".join(p.read_bytes() for p in (db, tmp_path / "case.db-wal") if p.exists())
+        left = [ref for ref, sealed in rows if ref.encode() in blob or bytes(sealed) in blob]
+        assert left == []
+        assert store.verify_audit()
+
+
+def test_an_old_store_readable_by_others_is_made_owner_only(tmp_path, key, caplog):
+    db = tmp_path / "case.db"
+    with open_store(f"sqlite:///{db}", key=key) as store:
+        store.new_incident("x", DISCOVERED)
+    for p in tmp_path.iterdir():
+        os.chmod(p, 0o644)  # as an older vigile or a copy under umask 022 left it
+    with caplog.at_level(logging.WARNING), open_store(f"sqlite:///{db}", key=key) as store:
+        assert store.incident().name == "x"
+    for p in tmp_path.iterdir():
+        if p.name.startswith("case.db"):
+            assert stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
+    assert "owner-only" in caplog.text and "case.db" in caplog.text

@@ -141,6 +141,8 @@ def open_store(
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
         # The store is the most sensitive file vigile writes: owner-only from birth.
         os.close(os.open(sqlite_file, os.O_CREAT | os.O_WRONLY, 0o600))
+    if sqlite_file is not None:
+        _owner_only(sqlite_file)
     master = load_key(key, key_file)
     engine = create_engine(full_url)
     if engine.dialect.name == "sqlite":
@@ -198,6 +200,32 @@ def _file_system(path: Path) -> str | None:
     return best.fstype.lower() if best is not None else None
 
 
+def _owner_only(sqlite_file: Path) -> None:
+    """A store file (or its -wal/-shm side files) left readable by others, e.g. by an
+    older vigile or a copy made under umask 022, is made owner-only (0600) with one
+    warning line: SQLite gives the side files the store file's mode."""
+    import logging
+    import stat
+
+    for path in (sqlite_file, Path(f"{sqlite_file}-wal"), Path(f"{sqlite_file}-shm")):
+        try:
+            mode = path.stat().st_mode
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                os.chmod(path, 0o600)
+                logging.getLogger(__name__).warning(
+                    "warning: %s was readable by other users; it is now owner-only (0600)",
+                    path.name,
+                )
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            logging.getLogger(__name__).warning(
+                "warning: %s is readable by other users and cannot be made owner-only: "
+                "chmod 600 it",
+                path.name,
+            )
+
+
 def _wal_allowed(sqlite_file: Path) -> bool:
     """WAL on a local file; the rollback journal (and a one-line warning, once per file and
     process) when the file is on a network file system."""
@@ -243,6 +271,9 @@ def _sqlite_pragmas(dbapi_conn, _record, *, wal: bool = False) -> None:
     except sqlite3.OperationalError:
         pass  # another process holds the file right now: its mode stays, the next one sets it
     cur.execute("PRAGMA synchronous=FULL")
+    # Deleted rows (a purge) are overwritten with zeros in the file and the WAL, not left
+    # in free pages for whoever copies the file later.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 
@@ -976,6 +1007,15 @@ class CaseStore:
                     "portal_rows_deleted": portal_rows,
                 },
             )
+        if self.engine.dialect.name == "sqlite":
+            # WAL: until a checkpoint the -wal file still holds pages written before the
+            # purge; move them into the (zeroed) main file and empty the WAL now.
+            # On the driver's connection, outside any transaction (autocommit).
+            raw = self.engine.raw_connection()
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            finally:
+                raw.close()
         return n
 
     # -- status -----------------------------------------------------------------------
