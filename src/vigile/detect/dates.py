@@ -88,3 +88,28 @@ def year_dict(h: pl.DataFrame) -> dict[int, int]:
 def date_years(d: pl.DataFrame) -> dict[int, int]:
     """Year histogram (weighted) of a date-like distinct frame."""
     return year_dict(year_counts(d).collect())
+
+
+# Header tokens of the dates of things (reagent lots, products): a lot's expiry date is no
+# one's date, whatever its column's content. Folded (`headers.header_tokens`).
+THING_DATE_WORDS = frozenset({
+    "peremption", "perime", "expiry", "expiration", "expire", "expires", "exp", "dlu",
+    "dluo", "dlc", "ddm", "lot", "lots", "reactif", "reactifs", "reagent", "batch",
+    "calibration", "calibrateur", "maintenance",
+})  # fmt: skip
+# Neighbours' tokens that make a column of a few dates a thing's (`Lot réactif` beside it).
+THING_NEIGHBOUR_WORDS = frozenset({"lot", "lots", "reactif", "reactifs", "reagent", "batch"})
+
+
+def names_thing_date(header: str) -> bool:
+    """The header says the dates are a thing's (`Date péremption réactif`, `Expiry date`)."""
+    from vigile.detect.headers import header_tokens
+
+    return bool(THING_DATE_WORDS.intersection(header_tokens(header)))
+
+
+def beside_thing(neighbours: list[str]) -> bool:
+    """A neighbouring header names a lot or a reagent."""
+    from vigile.detect.headers import header_tokens
+
+    return any(THING_NEIGHBOUR_WORDS.intersection(header_tokens(h)) for h in neighbours)

@@ -26,6 +26,7 @@ from vigile.detect.ids import email, finess, iban, ip, nir, rpps
 from vigile.detect.ids import phone as ids_phone
 from vigile.detect.lexicons import fold
 from vigile.detect.mask import mask
+from vigile.detect.organisations import names_organisation
 from vigile.shapes import ColumnFinding, SourceKind
 
 SMALL_DISTINCT = 64
@@ -382,6 +383,33 @@ class ColumnProfiler:
             note=c.note if c else None,
         )
 
+    def _thing_dates(self, i: int) -> bool:
+        """Dates of things, not persons: its header says so (lot expiry, péremption), or
+        it holds a few dates repeated on every row beside a lot or reagent column."""
+        if dates.names_thing_date(self.columns[i]):
+            return True
+        a = self._acc[i]
+        if not _dates_of_things(a):
+            return False
+        neighbours = [self.columns[j] for j in (i - 1, i + 1) if 0 <= j < len(self.columns)]
+        return dates.beside_thing(neighbours) or self._after_every_date(i)
+
+    def _after_every_date(self, i: int) -> bool:
+        """Most of the column's dates lie after (in later years than) nearly all the dates
+        of every other date column of the table: the future of the rows, as a lot's expiry
+        is (events of persons are the table's other dates)."""
+        years = self._acc[i].years
+        total = sum(years.values())
+        others = [
+            b.years
+            for j, b in enumerate(self._acc)
+            if j != i and b.years and b.share("date") >= 0.6 and not _dates_of_things(b)
+        ]
+        if not total or not others:
+            return False
+        latest = max(_quantile_years(y, sum(y.values()))[1] for y in others)
+        return sum(n for y, n in years.items() if y > latest) >= 0.5 * total
+
     def _decide(self, i: int, beside_postcode: bool | None) -> _Cand | None:
         a = self._acc[i]
         if not a.ne:
@@ -390,11 +418,26 @@ class ColumnProfiler:
         if a.small is not None and len(a.small) == 1 and a.ne >= 5:
             return None  # constant column
         cands = _content_candidates(a, bool(beside_postcode))
+        name = self.columns[i]
+        if (
+            hit is not None
+            and hit.category in PERSON_NAMES
+            and (names_organisation(name) or a.share("organisation") >= ORGANISATION_SHARE)
+        ):
+            hit = None  # `Nom du laboratoire`: an establishment's name, not a person's
+        if self._thing_dates(i):
+            hit = None if hit is not None and hit.category in DATES else hit
+            cands = [c for c in cands if c.category not in DATES]
         if hit is not None:
             cands = _apply_header(a, hit.category, hit.detector, hit.strength, cands)
         if not cands:
             return None
         return max(cands, key=lambda c: c.confidence)
+
+
+PERSON_NAMES = ("last_name", "first_name")
+DATES = ("date", "birth_date")
+ORGANISATION_SHARE = 0.3  # cells naming an establishment (organisations.VALUE_WORDS)
 
 
 def _uniq_ratio(a: _Acc) -> float:

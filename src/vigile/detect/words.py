@@ -17,6 +17,7 @@ from vigile.detect import lexicons as lx
 from vigile.detect.distinct import COLUMN_ID, COUNT, FOLDED, VALUE
 from vigile.detect.lexicons import fold_expr
 from vigile.detect.lexicons import reference as ref
+from vigile.detect.organisations import VALUE_REGEX
 from vigile.detect.text import (
     NIR_IN_TEXT,
     alternation,
@@ -26,10 +27,7 @@ from vigile.detect.text import (
     text_other_exprs,
 )
 
-ORGANISATION_MARKERS = (
-    r"(?-u:\b)(?:laboratoire|labo|clinique|centre|hopital|chu|chr|cabinet|pharmacie|ehpad"
-    r"|selarl|selas|sas|sarl|site|service)(?-u:\b)"
-)
+ORGANISATION_MARKERS = VALUE_REGEX  # detect.organisations
 
 
 CITY_MARKERS = r"(?:^|[ \-'])(?:saint|sainte|st|ste|sur|sous|les|en|lez|les|cedex|mer)(?:$|[ \-])"
