@@ -11,10 +11,14 @@ THE SPLIT IS FIXED:
   report lists every misclassified column (header, field key, truth, got; never a value);
 - held-back seeds 100-119 (`--split held`): never looked at while tuning; the report
   prints aggregates only (recall per category, recall per header kind, decoys flagged by
-  decoy kind), so that no single column can be tuned against.
+  decoy kind), so that no single column can be tuned against. Their aggregates have been
+  read once (8 decoys: lab names as last_name, lot expiry as date), and the two shapes
+  were then reproduced and fixed on tuning seeds: they are no longer unseen;
+- new held-back seeds 300-319 (`--split new`): added after that fix, never looked at
+  before it; aggregates only, as for `held`.
 A change to the detectors is measured on the held-back seeds only after it is done.
 
-Run: .venv/bin/python benchmarks/bench_mutations.py --split held
+Run: .venv/bin/python benchmarks/bench_mutations.py --split held (or --split new)
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from vigile.synth.truth import persons_path
 
 TUNE_SEEDS = tuple(range(0, 10))
 HELD_SEEDS = tuple(range(100, 120))
+NEW_HELD_SEEDS = tuple(range(300, 320))
+SPLITS = {"tune": TUNE_SEEDS, "held": HELD_SEEDS, "new": NEW_HELD_SEEDS}
 
 
 def build(seed: int, rows: int, workdir: Path) -> tuple[Path, object]:
@@ -61,13 +67,13 @@ def build(seed: int, rows: int, workdir: Path) -> tuple[Path, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--split", choices=("tune", "held"), default="tune")
+    ap.add_argument("--split", choices=tuple(SPLITS), default="tune")
     ap.add_argument("--rows", type=int, default=4000)
     ap.add_argument("--seeds", type=str, default="", help="tuning only: e.g. 0,3")
     args = ap.parse_args()
-    seeds = HELD_SEEDS if args.split == "held" else TUNE_SEEDS
+    seeds = SPLITS[args.split]
     if args.seeds:
-        if args.split == "held":
+        if args.split != "tune":
             raise SystemExit("held-back seeds are run whole: drop --seeds")
         seeds = tuple(int(s) for s in args.seeds.split(","))
     right, total, got_as = Counter(), Counter(), Counter()
@@ -115,7 +121,7 @@ def main() -> None:
                         f"seed {seed:3} {col.header!r:32} {col.key:16} "
                         f"{col.category} -> {have} ({col.header_kind})"
                     )
-    label = "HELD-BACK" if args.split == "held" else "tuning"
+    label = {"held": "HELD-BACK", "new": "NEW HELD-BACK"}.get(args.split, "tuning")
     print(f"{label} seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} tables x {args.rows:,} rows), "
           f"scan {scan_s:.1f} s")  # fmt: skip
     print(f"{'category':18} {'right':>5} {'of':>4} {'recall':>7} {'FP':>4}")

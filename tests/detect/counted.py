@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 from hypothesis import strategies as st
 
-from vigile.detect import engine as en
+from vigile.detect import distinct as en
 
 
 def counted_values(values: st.SearchStrategy[str], max_count: int = 9):

@@ -7,7 +7,10 @@ from hypothesis import strategies as st
 from stdnum import luhn
 from stdnum.fr import nir as std_nir
 
+from vigile.detect import dates
+from vigile.detect import distinct as dist
 from vigile.detect import engine as en
+from vigile.detect import features as feat
 from vigile.detect.extract import parse_date
 from vigile.detect.validators import finess_valid, nir_bare_key_valid
 
@@ -39,7 +42,7 @@ def test_distinct_counts_strip_only_where_needed(column, clean):
         {"a": column, "b": (clean * 30)[: len(column)] + [None] * (len(column) - len(clean) * 30)},
         schema={"a": pl.String, "b": pl.String},
     )
-    got = en.distinct_counts(df)
+    got = dist.distinct_counts(df)
     for name, d in zip(df.columns, got, strict=True):
         assert sorted(d.rows()) == _reference_distinct(df[name])
 
@@ -56,10 +59,10 @@ def test_distinct_counts_strip_only_where_needed(column, clean):
 def test_features_count_numeric_and_spaced_values_like_the_plain_regexes(pairs):
     # Values read as unsigned integers skip the regexes: the counts must not change.
     d = distinct_frame(pairs)
-    [f] = en.features([d])
+    [f] = feat.features([d])
     plain = d.select(
-        en.weighted(pl.col(en.VALUE).str.contains(en.NUMERIC_LIKE)).alias("num"),
-        en.weighted(pl.col(en.VALUE).str.contains(r"\s")).alias("multiword"),
+        dist.weighted(pl.col(dist.VALUE).str.contains(feat.NUMERIC_LIKE)).alias("num"),
+        dist.weighted(pl.col(dist.VALUE).str.contains(r"\s")).alias("multiword"),
     ).row(0, named=True)
     assert (f.num, f.multiword) == (plain["num"] or 0, plain["multiword"] or 0)
 
@@ -105,7 +108,7 @@ def _date_like():
 def test_cutting_the_time_never_changes_parse_date(values):
     values = [v.strip() for v in values]  # the engine works on stripped distinct values
     whole = _eval(parse_date, values)
-    cut = pl.DataFrame({"x": values}).select(parse_date(en.date_part(pl.col("x"))))["x"]
+    cut = pl.DataFrame({"x": values}).select(parse_date(dates.date_part(pl.col("x"))))["x"]
     assert whole.to_list() == cut.to_list()
 
 
@@ -114,37 +117,37 @@ def test_cutting_the_time_never_changes_parse_date(values):
 def test_date_parts_of_a_frame_equal_date_part(values):
     values = [v.strip() for v in values]
     df = pl.DataFrame(
-        {en.VALUE: values, en.COUNT: list(range(len(values)))},
-        schema={en.VALUE: pl.String, en.COUNT: pl.UInt32},
+        {dist.VALUE: values, dist.COUNT: list(range(len(values)))},
+        schema={dist.VALUE: pl.String, dist.COUNT: pl.UInt32},
     )
-    v = pl.col(en.VALUE)
+    v = pl.col(dist.VALUE)
     # a time cut off, unless it is midnight (a spreadsheet's date alone)
-    timed = (en.date_part(v) != v) & ~v.str.contains(en.MIDNIGHT)
-    expected = df.select(en.date_part(v), en.COUNT, timed=timed)
+    timed = (dates.date_part(v) != v) & ~v.str.contains(dates.MIDNIGHT)
+    expected = df.select(dates.date_part(v), dist.COUNT, timed=timed)
     assert (
-        en.date_parts(df.lazy())
+        dates.date_parts(df.lazy())
         .collect()
-        .select(en.VALUE, en.COUNT, "timed")
-        .sort(en.COUNT)
-        .equals(expected.sort(en.COUNT))
+        .select(dist.VALUE, dist.COUNT, "timed")
+        .sort(dist.COUNT)
+        .equals(expected.sort(dist.COUNT))
     )
 
 
 def test_date_years_counts_each_timestamp_once():
     d = pl.DataFrame(
         {
-            en.VALUE: ["01/02/2013 07:00", "01/02/2013 08:00", "05/06/1950", "31/02/2013 07:00"],
-            en.COUNT: [2, 3, 4, 5],
+            dist.VALUE: ["01/02/2013 07:00", "01/02/2013 08:00", "05/06/1950", "31/02/2013 07:00"],
+            dist.COUNT: [2, 3, 4, 5],
         }
     )
-    assert en.date_years(d) == {2013: 5, 1950: 4}
-    h = en.year_counts(d).collect()
-    assert int(h[en.TIMES].sum()) == 5  # the valid dates with a time of day
+    assert dates.date_years(d) == {2013: 5, 1950: 4}
+    h = dates.year_counts(d).collect()
+    assert int(h[dates.TIMES].sum()) == 5  # the valid dates with a time of day
 
 
 def _counts(df: pl.DataFrame) -> list[dict[str, int]]:
-    d = en.distinct_counts(df)
-    return en.run_detectors(d, en.features(d), text_kind=False)
+    d = dist.distinct_counts(df)
+    return en.run_detectors(d, feat.features(d), text_kind=False)
 
 
 def test_check_digits_run_on_candidates_and_count_like_stdnum():

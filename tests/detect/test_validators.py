@@ -94,7 +94,7 @@ def test_finess_is_luhn_with_a_real_departement(prefix8):
 @given(counted_values(st.one_of(nir_like(), digits)))
 def test_engine_nir_validation_counts_valid_cells(pairs):
     # The scan's split path (15-digit integers / the rest) weighs valid candidates by count.
-    from vigile.detect import engine as en
+    from vigile.detect import checks as en
 
     d = distinct_frame(pairs)
     cand = en.candidates_lazy(d, "nir").collect()
@@ -103,6 +103,6 @@ def test_engine_nir_validation_counts_valid_cells(pairs):
         n
         for v, n in pairs
         if std_nir.is_valid(v.replace("-", ""))
-        and pl.Series([v]).str.contains(en.CHECKED["nir"][0]).item()
+        and pl.Series([v]).str.contains(en.CHECKED["nir"].candidate).item()
     )
     assert got == expected

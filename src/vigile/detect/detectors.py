@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from vigile.detect.extract import EMAIL_REGEX, FR_PHONE_REGEX, HASH_REGEX
+from vigile.detect.extract import HASH_REGEX
+from vigile.detect.ids import email, finess, ip, nir, phone, rpps
 from vigile.detect.ids.iban import PATTERN as IBAN_SHAPE
 from vigile.detect.ids.login import LOGIN_REGEX
 from vigile.detect.lexicons.loading import load_terms
@@ -46,18 +47,14 @@ class Detector:
     )
 
 
-NIR_PATTERN = (
-    r"^[12378][\s.\-]?\d{2}[\s.\-]?\d{2}[\s.\-]?(?:\d{2}|2[ABab])[\s.\-]?\d{3}[\s.\-]?\d{3}"
-    r"[\s.\-]?\d{2}$"
-)
-NIR_BODY_PATTERN = (
-    r"^[12378][\s.\-]?\d{2}[\s.\-]?\d{2}[\s.\-]?(?:\d{2}|2[ABab])[\s.\-]?\d{3}[\s.\-]?\d{3}$"
-)
-NIR_KEY_PATTERN = r"^\d{1,2}$"
-INTL_PHONE_PATTERN = r"^(?:\+|00)(?:[1-246-9]|3[0-24-9])[\d\s.\-()]{6,18}$"
+# Identifiers: each one's knowledge is in its module under `ids/` (names kept for callers).
+NIR_PATTERN = nir.PATTERN
+NIR_BODY_PATTERN = nir.BODY_PATTERN
+NIR_KEY_PATTERN = nir.KEY_PATTERN
+INTL_PHONE_PATTERN = phone.INTL_PATTERN
 IBAN_PATTERN = IBAN_SHAPE  # ids.iban.PATTERN
-IPV4_PATTERN = r"^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$"
-IPV6_PATTERN = r"^(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}$"
+IPV4_PATTERN = ip.IPV4_PATTERN
+IPV6_PATTERN = ip.IPV6_PATTERN
 SEX_PATTERN = r"^(?i:m|f|h|1|2|homme|femme|masculin|f[ée]minin|male|female|mr|mrs|ms|miss|mme|mlle|monsieur|madame)\.?$"
 BLOOD_GROUP_PATTERN = (
     r"^(?i:(?:groupe\s*)?(?:a|b|ab|o|0)\s*(?:[+-]|rh\s*[+-]?\s*1?|rh\s*(?:pos|neg)\w*"
@@ -65,8 +62,8 @@ BLOOD_GROUP_PATTERN = (
 )
 PHENOTYPE_PATTERN = r"^(?:[CcEeK]\s*[+-]\s*,?\s*){3,}$"
 POSTCODE_PATTERN = r"^\d{5}$"
-RPPS_PATTERN = r"^1\d{10}$"
-FINESS_PATTERN = r"^(?:\d{2}|2[AB])\d{7}$"
+RPPS_PATTERN = rpps.PATTERN
+FINESS_PATTERN = finess.PATTERN
 SIRET_PATTERN = r"^\d{3}\s?\d{3}\s?\d{3}\s?\d{5}$"
 
 
@@ -79,7 +76,8 @@ def _merged(hints: tuple[str, ...], lexicon: str) -> tuple[str, ...]:
 
 DETECTORS: tuple[Detector, ...] = (
     Detector(
-        "nir", "nir", patterns=(NIR_PATTERN,), validator="nir_key", min_len=13, max_len=25,
+        "nir", "nir", patterns=(NIR_PATTERN,), validator="nir_key", min_len=nir.MIN_LEN,
+        max_len=nir.MAX_LEN,
         header_hints=(
             "nir", "nss", "n ss", "no ss", "num ss", "numero ss", "num secu", "numero secu",
             "secu", "n secu", "numero securite sociale", "securite sociale", "ins", "ins nir",
@@ -141,19 +139,16 @@ DETECTORS: tuple[Detector, ...] = (
                       "lieu naissance", "bureau distributeur"),
     ),
     Detector(
-        "phone", "phone", patterns=(FR_PHONE_REGEX,), gate="digits", min_len=9, max_len=25,
-        header_hints=("tel", "telephone", "tel port", "tel portable", "portable", "mobile",
-                      "phone", "gsm", "fixe", "tel dom", "tel domicile", "tel fixe", "tel pro",
-                      "fax", "telephone portable", "phone number", "cell", "numero telephone"),
+        "phone", "phone", patterns=(phone.FR_PATTERN,), gate="digits", min_len=phone.FR_MIN_LEN,
+        max_len=phone.FR_MAX_LEN, header_hints=phone.HEADER_HINTS,
     ),
     Detector(
         "phone_intl", "phone", patterns=(INTL_PHONE_PATTERN,), validator="phonenumbers",
-        gate="digits", min_len=8, max_len=25,
+        gate="digits", min_len=phone.INTL_MIN_LEN, max_len=phone.INTL_MAX_LEN,
     ),
     Detector(
-        "email", "email", patterns=(EMAIL_REGEX,), gate="at", min_len=5,
-        header_hints=("mail", "email", "e mail", "courriel", "adresse mail", "adresse email",
-                      "adresse electronique", "mel"),
+        "email", "email", patterns=(email.PATTERN,), gate="at", min_len=email.MIN_LEN,
+        header_hints=email.HEADER_HINTS,
     ),
     Detector(
         "iban", "iban", patterns=(IBAN_PATTERN,), validator="iban", gate="alpha", min_len=15,
@@ -198,16 +193,14 @@ DETECTORS: tuple[Detector, ...] = (
                       "analyses demandees", "examens demandes", "compte rendu"),
     ),
     Detector(
-        "rpps", "rpps", patterns=(RPPS_PATTERN,), validator="rpps", gate="digits", min_len=11,
-        max_len=11, min_share=0.9,
-        header_hints=("rpps", "n rpps", "num rpps", "rpps prescripteur", "rpps medecin",
-                      "id rpps", "adeli", "n adeli", "num adeli", "id pro"),
+        "rpps", "rpps", patterns=(RPPS_PATTERN,), validator="rpps", gate="digits",
+        min_len=rpps.LENGTH, max_len=rpps.LENGTH, min_share=rpps.CONTENT_SHARE,
+        header_hints=rpps.HEADER_HINTS,
     ),
     Detector(
         "finess", "finess", patterns=(FINESS_PATTERN,), validator="finess", gate="digits",
-        min_len=9, max_len=9, min_share=0.9,
-        header_hints=("finess", "n finess", "num finess", "finess etablissement", "finess labo",
-                      "finess geo", "finess ej"),
+        min_len=finess.LENGTH, max_len=finess.LENGTH, min_share=finess.CONTENT_SHARE,
+        header_hints=finess.HEADER_HINTS,
     ),
     Detector(
         "login", "login", method="regex", patterns=(LOGIN_REGEX,), gate="alpha",
@@ -225,9 +218,8 @@ DETECTORS: tuple[Detector, ...] = (
                              "credential_password"),
     ),
     Detector(
-        "ip_address", "ip_address", patterns=(IPV4_PATTERN, IPV6_PATTERN), min_len=3, max_len=45,
-        header_hints=("ip", "adresse ip", "ip address", "ip connexion", "ip client", "ipv4",
-                      "ipv6", "remote addr"),
+        "ip_address", "ip_address", patterns=(IPV4_PATTERN, IPV6_PATTERN), min_len=ip.MIN_LEN,
+        max_len=ip.MAX_LEN, header_hints=ip.HEADER_HINTS,
     ),
 )  # fmt: skip
 

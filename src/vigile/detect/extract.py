@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from vigile.detect.ids import email as _email
 from vigile.detect.ids import password as _password
+from vigile.detect.ids import phone as _phone
 from vigile.detect.validators import POSTCODE_PREFIX_REGEX, nir_key_valid
 
 # Plausible NIR layout on top of the key: sex digit (1/2, 3/4 provisional, 7/8
@@ -117,7 +119,7 @@ def normalize_name(e: pl.Expr) -> pl.Expr:
     return pl.when(f.str.len_bytes() > 0).then(f).otherwise(None)
 
 
-FR_PHONE_REGEX = r"^(?:(?:\+|00)33[\s.\-]?(?:\(0\)[\s.\-]?)?|0)[1-9](?:[\s.\-/]?\d{2}){4}$"
+FR_PHONE_REGEX = _phone.FR_PATTERN
 
 
 def normalize_phone(e: pl.Expr) -> pl.Expr:
@@ -135,7 +137,7 @@ def normalize_phone(e: pl.Expr) -> pl.Expr:
     return pl.when(ok).then(pl.lit("+33") + national).otherwise(None)
 
 
-EMAIL_REGEX = r"^[A-Za-z0-9._%+'\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$"
+EMAIL_REGEX = _email.PATTERN
 
 
 def normalize_email(e: pl.Expr) -> pl.Expr:

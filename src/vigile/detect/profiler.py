@@ -15,18 +15,29 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from vigile.detect import checks, dates
 from vigile.detect import context as ctx
+from vigile.detect import distinct as dist
 from vigile.detect import engine as en
+from vigile.detect import features as feat
 from vigile.detect.detectors import NIR_BODY_PATTERN
 from vigile.detect.headers import best_header_hit
-from vigile.detect.ids import iban
+from vigile.detect.ids import email, finess, iban, ip, nir, rpps
+from vigile.detect.ids import phone as ids_phone
 from vigile.detect.lexicons import fold
 from vigile.detect.mask import mask
+from vigile.detect.organisations import names_organisation
 from vigile.shapes import ColumnFinding, SourceKind
 
 SMALL_DISTINCT = 64
 HEADER_ONLY = {"insurance", "health_condition", "medication", "lab_test", "login", "password"}
 NAME_LIKE = {"last_name", "first_name", "city", "address"}
+# Share of shaped cells a header of these categories needs (the identifier's module says).
+HEADER_SHARES = {
+    "email": email.HEADER_SHARE,
+    "iban": iban.HEADER_SHARE,
+    "ip_address": ip.HEADER_SHARE,
+}
 
 
 @dataclass
@@ -97,8 +108,8 @@ class ColumnProfiler:
         if self._rows_n < ctx.ROW_SAMPLE:
             self._rows.append(batch.head(ctx.ROW_SAMPLE - self._rows_n))
             self._rows_n += self._rows[-1].height
-        unique = en.unique_columns(batch)
-        distincts = en.distinct_counts(batch, frozenset(unique))
+        unique = dist.unique_columns(batch)
+        distincts = dist.distinct_counts(batch, frozenset(unique))
         for c, n in unique.items():
             self._estimated[self.columns.index(c)] += n
         self._pair_nir(batch, distincts)
@@ -106,7 +117,7 @@ class ColumnProfiler:
         for i, d in enumerate(distincts):
             if d.height:
                 self._pending[i].append(d)
-                self._repeating[i] |= d.height < REPEATING * int(d[en.COUNT].sum())
+                self._repeating[i] |= d.height < REPEATING * int(d[dist.COUNT].sum())
                 self._pending_values += d.height
         if self._pending_values >= PENDING_VALUES:
             self._flush()
@@ -116,7 +127,7 @@ class ColumnProfiler:
         merged = pl.collect_all([self._merged(i) for i in range(len(self.columns))])
         self._pending = [[] for _ in self.columns]
         self._pending_values = 0
-        feats = en.features(merged)
+        feats = feat.features(merged)
         for i, n in self._estimated.items():  # ungrouped rows overstate distinct values
             feats[i] = replace(feats[i], uniq=min(n, feats[i].uniq))
         self._estimated.clear()
@@ -128,18 +139,18 @@ class ColumnProfiler:
                  if f.ne and c.get("date~shape", 0) >= 0.5 * f.ne]  # fmt: skip
         short = [i for i, a in enumerate(self._acc) if len(a.samples) < 3]
         found = pl.collect_all(
-            [en.year_counts(merged[i]) for i in dated]
+            [dates.year_counts(merged[i]) for i in dated]
             + [
                 merged[i]
                 .lazy()
                 .head(SAMPLE_FROM)
-                .select(pl.col(en.VALUE).bottom_k(3 - len(self._acc[i].samples)))
+                .select(pl.col(dist.VALUE).bottom_k(3 - len(self._acc[i].samples)))
                 for i in short
             ]
         )
         years = dict(zip(dated, found, strict=False))
         smallest = dict(
-            zip(short, (r[en.VALUE].to_list() for r in found[len(dated) :]), strict=True)
+            zip(short, (r[dist.VALUE].to_list() for r in found[len(dated) :]), strict=True)
         )
         for i, (d, f, c) in enumerate(zip(merged, feats, counts, strict=True)):
             self._accumulate(self._acc[i], d, f, c, years.get(i), smallest.get(i, []))
@@ -147,10 +158,10 @@ class ColumnProfiler:
     def _merged(self, i: int) -> pl.LazyFrame:
         frames = self._pending[i]
         if not frames:
-            return pl.LazyFrame(schema={en.VALUE: pl.String, en.COUNT: pl.UInt32})
+            return pl.LazyFrame(schema={dist.VALUE: pl.String, dist.COUNT: pl.UInt32})
         lf = pl.concat([d.lazy() for d in frames])
         if len(frames) > 1 and self._repeating[i]:
-            lf = lf.group_by(en.VALUE).agg(pl.col(en.COUNT).sum())
+            lf = lf.group_by(dist.VALUE).agg(pl.col(dist.COUNT).sum())
         return lf
 
     def _flags_by_sex(self, batch: pl.DataFrame, distincts: list[pl.DataFrame]) -> None:
@@ -172,7 +183,7 @@ class ColumnProfiler:
         self,
         a: _Acc,
         d: pl.DataFrame,
-        f: en.Features,
+        f: feat.Features,
         c: dict[str, int],
         years: pl.DataFrame | None,
         smallest: list[str],
@@ -189,22 +200,21 @@ class ColumnProfiler:
         a.counts.update(c)
         credential = c.get("plain_password", 0) + c.get("password_hash", 0)
         if credential >= 0.5 * f.ne or c.get("login", 0) >= 0.5 * f.ne:
-            shapes, names, top = en.credential_stats(d)
+            shapes, names, top = feat.credential_stats(d)
             a.shapes = max(a.shapes, shapes)
             a.names += names
             a.top = max(a.top, top)
         if c.get("iban", 0) >= 0.3 * f.ne:  # every distinct candidate, vectorised (ids.iban)
-            shaped = d.filter(pl.col(en.VALUE).str.contains(iban.PATTERN))
-            a.counts["iban~valid"] += iban.valid_count(shaped, en.VALUE, en.COUNT)
-        if c.get("phone_intl", 0) >= 0.1 * f.ne:
-            pat = en.DETECTORS_BY_NAME["phone_intl"].patterns[0]
-            total, ok = en.validate_distinct(d, pat, en.intl_phone_is_valid)
+            shaped = d.filter(pl.col(dist.VALUE).str.contains(iban.PATTERN))
+            a.counts["iban~valid"] += iban.valid_count(shaped, dist.VALUE, dist.COUNT)
+        if c.get("phone_intl", 0) >= ids_phone.INTL_FROM * f.ne:
+            total, ok = checks.validate_distinct(d, ids_phone.INTL_PATTERN, ids_phone.intl_is_valid)
             a.counts["phone_intl~valid"] += round(ok)
-        if years is not None:  # date-shaped (c["date~shape"] >= 0.5 * f.ne): en.year_counts
-            ys = en.year_dict(years)
+        if years is not None:  # date-shaped (c["date~shape"] >= 0.5 * f.ne): dates.year_counts
+            ys = dates.year_dict(years)
             a.years.update(ys)
             a.counts["date"] += sum(ys.values())
-            a.counts["date~time"] += int(years[en.TIMES].sum())
+            a.counts["date~time"] += int(years[dates.TIMES].sum())
         if a.small is not None:
             if d.height > SMALL_DISTINCT:
                 a.small = None
@@ -222,7 +232,7 @@ class ColumnProfiler:
         few = [j for j, d in enumerate(distincts) if 0 < d.height <= KEY_DISTINCT]
         keys = [
             j
-            for j, f in zip(few, en.features([distincts[j] for j in few]), strict=True)
+            for j, f in zip(few, feat.features([distincts[j] for j in few]), strict=True)
             if f.lmax <= 2 and f.num >= 0.9 * f.ne
         ]
         if not keys:
@@ -231,7 +241,7 @@ class ColumnProfiler:
         # distinct values are all 13-character NIR bodies.
         heads = pl.collect_all(
             [
-                d.lazy().head(20).select(pl.col(en.VALUE).str.contains(NIR_BODY_PATTERN).all())
+                d.lazy().head(20).select(pl.col(dist.VALUE).str.contains(NIR_BODY_PATTERN).all())
                 for d in distincts
             ]
         )
@@ -248,9 +258,9 @@ class ColumnProfiler:
                 filled = probe.select(
                     (pl.col(body).is_not_null() & pl.col(key).is_not_null()).sum()
                 ).item()
-                if en.nir_pair_valid(probe, body, key) < PAIR_PROBE_SHARE * filled:
+                if checks.nir_pair_valid(probe, body, key) < PAIR_PROBE_SHARE * filled:
                     continue
-                valid = en.nir_pair_valid(batch, body, key)
+                valid = checks.nir_pair_valid(batch, body, key)
                 if valid:
                     self._acc[i].pairs[j] += valid
 
@@ -373,6 +383,33 @@ class ColumnProfiler:
             note=c.note if c else None,
         )
 
+    def _thing_dates(self, i: int) -> bool:
+        """Dates of things, not persons: its header says so (lot expiry, péremption), or
+        it holds a few dates repeated on every row beside a lot or reagent column."""
+        if dates.names_thing_date(self.columns[i]):
+            return True
+        a = self._acc[i]
+        if not _dates_of_things(a):
+            return False
+        neighbours = [self.columns[j] for j in (i - 1, i + 1) if 0 <= j < len(self.columns)]
+        return dates.beside_thing(neighbours) or self._after_every_date(i)
+
+    def _after_every_date(self, i: int) -> bool:
+        """Most of the column's dates lie after (in later years than) nearly all the dates
+        of every other date column of the table: the future of the rows, as a lot's expiry
+        is (events of persons are the table's other dates)."""
+        years = self._acc[i].years
+        total = sum(years.values())
+        others = [
+            b.years
+            for j, b in enumerate(self._acc)
+            if j != i and b.years and b.share("date") >= 0.6 and not _dates_of_things(b)
+        ]
+        if not total or not others:
+            return False
+        latest = max(_quantile_years(y, sum(y.values()))[1] for y in others)
+        return sum(n for y, n in years.items() if y > latest) >= 0.5 * total
+
     def _decide(self, i: int, beside_postcode: bool | None) -> _Cand | None:
         a = self._acc[i]
         if not a.ne:
@@ -381,11 +418,26 @@ class ColumnProfiler:
         if a.small is not None and len(a.small) == 1 and a.ne >= 5:
             return None  # constant column
         cands = _content_candidates(a, bool(beside_postcode))
+        name = self.columns[i]
+        if (
+            hit is not None
+            and hit.category in PERSON_NAMES
+            and (names_organisation(name) or a.share("organisation") >= ORGANISATION_SHARE)
+        ):
+            hit = None  # `Nom du laboratoire`: an establishment's name, not a person's
+        if self._thing_dates(i):
+            hit = None if hit is not None and hit.category in DATES else hit
+            cands = [c for c in cands if c.category not in DATES]
         if hit is not None:
             cands = _apply_header(a, hit.category, hit.detector, hit.strength, cands)
         if not cands:
             return None
         return max(cands, key=lambda c: c.confidence)
+
+
+PERSON_NAMES = ("last_name", "first_name")
+DATES = ("date", "birth_date")
+ORGANISATION_SHARE = 0.3  # cells naming an establishment (organisations.VALUE_WORDS)
 
 
 def _uniq_ratio(a: _Acc) -> float:
@@ -399,10 +451,10 @@ def _content_candidates(a: _Acc, beside_postcode: bool) -> list[_Cand]:
     def add(cat: str, conf: float, share: float, validated: float | None = None) -> None:
         out.append(_Cand(cat, min(conf, 0.99), share, share if validated is None else validated))
 
-    if s("nir~valid") >= 0.6:
+    if s("nir~valid") >= nir.CONTENT_SHARE:
         add("nir", 0.6 + 0.4 * s("nir~valid"), s("nir"), s("nir~valid"))
     phone = s("phone") + s("phone_intl~valid")
-    if phone >= 0.6:
+    if phone >= ids_phone.CONTENT_SHARE:
         add("phone", 0.5 + 0.45 * phone, phone)
     if s("postcode~valid") >= 0.8 and (s("postcode~round") >= 0.4 or beside_postcode):
         add(
@@ -411,17 +463,17 @@ def _content_candidates(a: _Acc, beside_postcode: bool) -> list[_Cand]:
             s("postcode"),
             s("postcode~valid"),
         )
-    if s("rpps~valid") >= 0.9:
+    if s("rpps~valid") >= rpps.CONTENT_SHARE:
         add("rpps", 0.85, s("rpps"), s("rpps~valid"))
-    if s("finess~valid") >= 0.9:
+    if s("finess~valid") >= finess.CONTENT_SHARE:
         add("finess", 0.8, s("finess"), s("finess~valid"))
     if s("date") >= 0.6 and not _dates_of_things(a):
         add(_birth_or_date(a), 0.55 + 0.3 * s("date"), s("date"))
-    if s("ip_address") >= 0.6:
+    if s("ip_address") >= ip.CONTENT_SHARE:
         add("ip_address", 0.85, s("ip_address"))
-    if s("email") >= 0.6:
+    if s("email") >= email.CONTENT_SHARE:
         add("email", 0.85, s("email"))
-    if s("iban~valid") >= 0.6:
+    if s("iban~valid") >= iban.CONTENT_SHARE:
         add("iban", 0.9, s("iban"), s("iban~valid"))
     _credential_candidates(a, add)
     if s("blood_group") >= 0.8 and s("blood_group~rh") >= 0.3 and a.uniq_max >= 2:
@@ -598,11 +650,11 @@ def _apply_header(
     alpha = 1.0 - a.num / a.ne if a.ne else 0.0
     if cat == "nir" and detector == "nir_key":
         return out  # a key column is nir only when its pair validates (see finish)
-    if cat == "nir" and s("nir~valid") >= 0.3:
+    if cat == "nir" and s("nir~valid") >= nir.HEADER_SHARE:
         out.append(_Cand("nir", 0.7, s("nir"), s("nir~valid")))
     elif cat in ("date", "birth_date") and s("date") >= 0.5:
         out.append(_Cand(cat, 0.75, s("date"), s("date")))
-    elif cat == "phone" and s("phone") + s("phone_intl~valid") >= 0.3:
+    elif cat == "phone" and s("phone") + s("phone_intl~valid") >= ids_phone.HEADER_SHARE:
         out.append(_Cand(cat, 0.7, s("phone"), s("phone")))
     elif cat == "postcode" and s("postcode~valid") >= 0.5:
         out.append(_Cand(cat, 0.75, s("postcode"), s("postcode~valid")))
@@ -610,14 +662,11 @@ def _apply_header(
         out.append(_Cand(cat, 0.8, s("sex"), s("sex")))
     elif cat == "blood_group" and s("blood_group") >= 0.5:
         out.append(_Cand(cat, 0.8, s("blood_group"), s("blood_group")))
-    elif cat == "rpps" and (s("rpps") >= 0.5 or a.num >= 0.8 * a.ne):
+    elif cat == "rpps" and (s("rpps") >= rpps.HEADER_SHARE or a.num >= rpps.HEADER_NUMERIC * a.ne):
         out.append(_Cand(cat, 0.7, s("rpps"), s("rpps~valid")))
-    elif cat == "finess" and s("finess") >= 0.5:
+    elif cat == "finess" and s("finess") >= finess.HEADER_SHARE:
         out.append(_Cand(cat, 0.7, s("finess"), s("finess~valid")))
-    elif (
-        cat in ("email", "iban", "ip_address")
-        and s(cat if cat != "ip_address" else "ip_address") >= 0.3
-    ):
+    elif cat in HEADER_SHARES and s(cat) >= HEADER_SHARES[cat]:
         out.append(_Cand(cat, 0.7, s(cat), s(cat + "~valid") if cat == "iban" else s(cat)))
     elif cat in NAME_LIKE and alpha >= 0.5 and (strength == 1.0 or s("alpha_only") >= 0.5):
         out.append(_Cand(cat, 0.55 + 0.15 * strength, alpha, 0.0))

@@ -22,6 +22,9 @@ import polars as pl
 from stdnum import iban as std_iban
 
 PATTERN = r"^(?i:[a-z]{2}\d{2}(?:\s?[a-z0-9]){11,30})$"  # the detector's shape of an IBAN
+MIN_LEN, MAX_LEN = 15, 45  # characters, spaces included
+CONTENT_SHARE = 0.6  # valid cells, content alone
+HEADER_SHARE = 0.3  # IBAN-shaped cells with an IBAN header
 NATIONAL_CHECKS = ("BE", "ES", "ME", "NO")  # countries with a python-stdnum module of theirs
 _CHUNK = 7  # digits folded per step: 96 * 10**7 + 9999999 stays far inside Int64
 
