@@ -356,7 +356,8 @@ def lab_test_terms(
     terms |= LAB_ABBREVIATIONS & set(counts)
     names = _person_names()
     keep = {t for t in heads if _lab_term_ok(t, names, conditions, drugs)}
-    others = {t for t in terms - heads if _lab_term_ok(t, stop - LAB_METHODS, conditions, drugs)}
+    lab_stop = stop - LAB_METHODS
+    others = {t for t in terms - heads if _lab_term_ok(t, lab_stop, conditions, drugs)}
     return sorted(keep | others), labels
 
 
