@@ -125,7 +125,13 @@ DRUG_STOP = frozenset(
      "daily", "true", "aqua", "cyclo", "glyco", "dermo", "gyno", "hemi", "fero", "femi",
      "depo", "angi", "acti", "alka", "stimu", "toco", "pilo", "diffu", "disci", "nati",
      "tcaps", "mate", "muse", "drill", "peau", "nerfs", "morue", "coca", "cacao", "boldo",
-     "divers"}
+     "divers",
+     # organs named by organotherapy/homeopathic specialties ("VESSIE BOIRON"): a
+     # comment naming an organ names no drug
+     "vessie", "prostate", "estomac", "pancreas", "duodenum", "artere", "arteres",
+     "foie", "rein", "reins", "poumon", "poumons", "coeur", "thymus", "thyroide",
+     "cerveau", "colon", "intestin", "rate", "muscle", "uterus", "ovaire", "testicule",
+     "sein", "moelle", "cartilage", "placenta", "veine", "hypophyse", "surrenale"}
 )  # fmt: skip
 # Specialty-name words that name a laboratory (generic makers) rather than a drug.
 MAKERS = frozenset(
