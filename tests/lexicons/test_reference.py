@@ -14,10 +14,13 @@ from vigile.detect import lexicons as lx
 from vigile.detect.lexicons import build
 from vigile.detect.lexicons import reference as ref
 from vigile.detect.profiler import classify
-from vigile.detect.text import health_mention_exprs, text_health_exprs
+from vigile.detect.text import health_mention_exprs, text_health_exprs, text_other_exprs
 
 REF = files("vigile.detect.lexicons").joinpath("data", "ref")
-LISTS = ("drugs", "cim10", "ald", "communes", "postcodes", "dosage_forms", "label_negations")
+LISTS = (
+    "drugs", "cim10", "ald", "communes", "postcodes", "dosage_forms", "label_negations",
+    "lab_tests",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("name", LISTS)
@@ -134,3 +137,71 @@ def test_cedex_and_saint_forms_are_communes():
     df = pl.DataFrame({"v": values})
     got = df.select(ref.commune_words_expr(lx.fold_expr(pl.col("v"))).is_in(ref.communes()))
     assert got.to_series().all()
+
+
+def test_nabm_lab_terms_name_tests_not_conditions_or_drugs():
+    labs = set(ref.ref_terms("lab_tests"))
+    assert {"antibiogramme", "serodiagnostic", "ionogramme", "hba1c", "ecbu"} <= labs
+    # conditions, drugs alone and ordinary words stay out
+    assert not {"syphilis", "legionelloses", "carbamazepine", "recherche", "rage"} & labs
+    assert not labs & set(ref.ref_terms("cim10"))
+
+
+NABM_LABELS = [  # as the NABM writes them (IR_BIO_R.csv, BIO_INF_LIB)
+    "SYPHILIS : SERODIAGNOSTIC DE DEPISTAGE",
+    "ANTIBIOGRAMME BACTERIE AEROBIE (SAUF MYCOPLASME) (ATB)",
+    "COEFFICIENT DE SATURATION DE LA TRANSFERRINE (CS-TF)",
+    "EX. MYCO ISOLE : IDENTIF DE GENRE LEVURES ET CHAMPIGNONS FILAMENTEUX",
+    "RETICULOCYTES (RC) : NUMERATION",
+    "TOXOPLASMOSE GROSSESSE : CULTURE CELLULAIRE",
+]
+
+
+def test_nabm_labels_are_lab_tests_alone_and_in_sentences():
+    values = NABM_LABELS * 20
+    assert classify(pl.DataFrame({"C09": values}))[0].category == "lab_test"
+    texts = [f"Bilan demandé : {x.lower()}" for x in NABM_LABELS]
+    df = pl.DataFrame({"v": texts}).with_columns(lx.fold_expr(pl.col("v")).alias("f"))
+    assert df.select(text_other_exprs(pl.col("v"), pl.col("f"))["lab_test"]).to_series().all()
+
+
+def test_lab_test_terms_from_a_nabm_table(tmp_path):
+    csv_path = tmp_path / "IR_BIO_R.csv"
+    rows = ["BIO_PRS_IDE;BIO_INF_LIB", "1;GLUCOSE (GLYCEMIE)", "2;SYPHILIS : TITRAGE ZZTEST",
+            "3;DIGOXINE", "4;HEPATITE B (VHB) : SD : AC ANTIHBS"]  # fmt: skip
+    csv_path.write_text("\n".join(rows) + "\n", "latin-1")
+    terms, labels = build.lab_test_terms(
+        csv_path, frozenset({"glycemie"}), frozenset({"syphilis", "hepatite b"}),
+        frozenset({"digoxine"}),
+    )  # fmt: skip
+    assert labels == [r.split(";")[1] for r in rows[1:]]
+    assert "glucose" in terms and "titrage zztest" in terms
+    assert "glycemie" not in terms  # an ordinary word (stop) outside a head
+    assert "syphilis" not in terms and "digoxine" not in terms
+    assert not any("hepatite b" in t for t in terms)
+
+
+def test_regressions_found_by_the_independent_free_text_benchmark():
+    # each line was wrong before (benchmarks/freetext_independent.py, tuning seeds)
+    got = _kinds([
+        "Lupus : non",  # a clause that ends on a denial
+        "VIH+ exclu",
+        "Père traité pour asthme - Patient hypertendu",  # " - " ends the family scope
+        "Sans QUINIMAX 250 mg/2 ml",  # the scope runs over "mg/2 ml"
+        "Demande de vitamine D",  # a lab test, not a treatment
+        "Sous vitamine D",
+        "Carence en thiamine",  # a condition's label naming a drug
+        "Bilan : ex microbio prel divers",
+        "Suivi pour malformations congénitales de la vésicule biliaire",  # a label's head
+        "Pas de DETRUSITOL 2 MG - Relais par BIKTARVY",
+        "Échographie de la vessie et de la prostate",  # organs, not organotherapy drugs
+    ])  # fmt: skip
+    assert got[0] == set() and got[1] == set()
+    assert got[2] == {"chronic_disease"}
+    assert got[3] == set()
+    assert got[4] == set() and got[5] == {"treatment"}
+    assert "treatment" not in got[6] and got[6]
+    assert got[7] == set()
+    assert "other_condition" in got[8]
+    assert got[9] == {"treatment"}
+    assert "treatment" not in got[10]

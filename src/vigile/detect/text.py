@@ -58,7 +58,7 @@ def kind_terms() -> dict[str, tuple[str, ...]]:
 def _kind_regexes(kind: str) -> tuple[str, str, str]:
     """(positive, negated-before, negated-after) regexes for one kind."""
     body = alternation(kind_terms()[kind])
-    gap = r"\s*(?:[a-z0-9\-]+'?\s*){0,3}?"
+    gap = r"\s*(?:[a-z0-9][a-z0-9\-]*'?\s*){0,3}?"
     before = _cue_group() + gap + body
     after = body + r"\s*:?\s*" + alternation(POST_NEGATIONS)
     positive = body
@@ -102,6 +102,19 @@ SESSIONS = (
 )
 
 
+# A word inside a negation or family scope: it starts with a letter or digit (a lone "-"
+# between two clauses is no word) and may hold "'", "-", "/", "%", "+" ("5 mg/10 mg").
+SCOPE_WORD = r"(?:\s*[a-z0-9][a-z0-9'/%+\-]*)"
+# " - " (spaced dash) between two statements ends a clause, as punctuation does.
+CLAUSE_DASH = r"\s[-\u2013\u2014]\s"
+# A clause that ends on a denial ("Lupus : non", "VIH+ exclu", "Sérologie : négative"):
+# erased whole, whatever it names (the reference labels are matched without bounds).
+DENIED_CLAUSE = (
+    r"[^.;,!?]*(?-u:\b)(?:exclu|exclue|exclus|exclues|non|negatif|negative|negatifs"
+    r"|negatives|absent|absente|absents|absentes|nul|nulle)\s*(?:$|[.;,!?])"
+)
+
+
 @cache
 def _scope_erase() -> str:
     """A negation or family cue and the words it governs (up to punctuation, at most
@@ -113,12 +126,12 @@ def _scope_erase() -> str:
     alt = lambda cs: "(?:" + "|".join(re.escape(c) for c in cs) + ")"  # noqa: E731
     negation = r"(?:^|[^a-z0-9\-])(?:" + alt(word_cues) + r"(?:\s+|$)|" + alt(open_cues) + ")"
     family = alternation(FAMILY_CUES) + r"\s*:?"
-    return "(?:" + negation + "|" + family + r")(?:\s*[a-z0-9'\-]+){0,12}"
+    return "(?:" + negation + "|" + family + r")" + SCOPE_WORD + "{0,12}"
 
 
 @cache
 def _lab_scope() -> str:
-    return alternation(LAB_CUES) + r"\s*:?(?:\s*[a-z0-9'\-]+){0,3}"
+    return alternation(LAB_CUES) + r"\s*:?" + SCOPE_WORD + "{0,3}"
 
 
 @cache
@@ -129,10 +142,58 @@ def _not_conditions() -> str:
 def _asserted(f: pl.Expr) -> pl.Expr:
     """Folded text with negated, family and specimen mentions erased (label-internal
     negations, "non precisee", joined first: they qualify a condition, not deny it)."""
-    joined = ref.join_label_negations(f)
-    erased = joined.str.replace_all(_scope_erase(), " ").str.replace_all(_not_conditions(), " ")
+    joined = ref.join_label_negations(f).str.replace_all(CLAUSE_DASH, " ; ")
+    erased = (
+        joined.str.replace_all(DENIED_CLAUSE, " ; ")
+        .str.replace_all(_scope_erase(), " ")
+        .str.replace_all(_not_conditions(), " ")
+    )
     tested = erased.str.replace_all(_lab_scope(), " ")
     return pl.when(erased.str.contains(POSITIVE_RESULT)).then(erased).otherwise(tested)
+
+
+# Words that say a drug is taken (any dosage says it too).
+TREATMENT_CUES = (
+    r"(?-u:\b)(?:sous|traitement|traitements|traite|traitee|ttt|trt|tt|prend|prise|relais"
+    r"|renouvellement|ordonnance|posologie|injection|injections|cure|supplementation"
+    r"|substitution|mis|mise|substitue)(?-u:\b)"
+)
+
+
+@cache
+def lab_drug_terms() -> tuple[str, ...]:
+    """Names both of a lab test and of a drug ("vitamine d", "insuline", "testosterone"):
+    a treatment only where the text says one is taken (TREATMENT_CUES, a dosage)."""
+    lab = {_words(t) for t in lx.lab_tests()} | set(ref.ref_terms("lab_tests"))
+    drug = {_words(t) for t in lx.medications()} | set(ref.ref_terms("drugs"))
+    return tuple(sorted(lab & drug))
+
+
+def _words(term: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", term).strip()
+
+
+def _treatment(cleaned: pl.Expr, words: pl.Expr, positive: str) -> pl.Expr:
+    """A drug named or a dosage, in a text whose negated and family scopes are erased:
+    a lab-and-drug name counts only beside a treatment cue (a dosage is a treatment by
+    itself), and drug names inside a condition's label ("carence en thiamine") do not
+    count. Written without when/then, whose branches polars would both compute."""
+    # CIM-10/ALD labels holding a drug name as whole words (a few hundred, listed by
+    # lexicons.build): erased before drugs are searched
+    labels = ref.padded("condition_drug_labels").to_list()
+    words = words.str.replace_many(labels, [" "] * len(labels))
+    ambiguous = lab_drug_terms()
+    if not ambiguous:
+        return cleaned.str.contains(positive) | ref.contains_terms(words, "drugs")
+    padded = [f" {t} " for t in ambiguous]
+    bare_words = words.str.replace_many(padded, [" "] * len(padded))
+    bare = cleaned.str.replace_all(alternation(ambiguous).replace(" ", r"[^a-z0-9]+"), " ")
+    said = words.str.contains_any(padded)
+    return (
+        bare.str.contains(positive)
+        | ref.contains_terms(bare_words, "drugs")
+        | (said & cleaned.str.contains(TREATMENT_CUES))
+    )
 
 
 def health_mention_exprs(e: pl.Expr, folded: bool = False) -> dict[str, pl.Expr]:
@@ -147,10 +208,11 @@ def health_mention_exprs(e: pl.Expr, folded: bool = False) -> dict[str, pl.Expr]
         positive, before, after = _kind_regexes(kind)
         cleaned = asserted.str.replace_all(before, " ").str.replace_all(after, " ")
         if kind == "treatment":  # "dialysé 3x/semaine": sessions, not a drug's dosage
-            cleaned = cleaned.str.replace_all(SESSIONS, " ")
-        hit = cleaned.str.contains(positive)
-        if kind in REFERENCE_LISTS:
-            hit = hit | ref.contains_terms(words, *REFERENCE_LISTS[kind])
+            hit = _treatment(cleaned.str.replace_all(SESSIONS, " "), words, positive)
+        else:
+            hit = cleaned.str.contains(positive)
+            if kind in REFERENCE_LISTS:
+                hit = hit | ref.contains_terms(words, *REFERENCE_LISTS[kind])
         out[kind] = hit.fill_null(False)
     return out
 
@@ -166,7 +228,13 @@ NIR_IN_TEXT = r"(?:^|[^\dA-Za-z])([12378][\s.]?\d{2}[\s.]?\d{2}[\s.]?(?:\d{2}|2[
 
 @cache
 def text_lab_regex() -> str:
-    return alternation(lx.lab_tests())
+    """One alternation of the hand lab terms and the NABM's (`reference` "lab_tests",
+    stored as `words`: a space there matches any run of non-alphanumerics, "cs-tf")."""
+    hand = sorted({t for t in lx.lab_tests() if t}, key=lambda t: (-len(t), t))
+    nabm = sorted(set(ref.ref_terms("lab_tests")), key=lambda t: (-len(t), t))
+    alts = [re.escape(t) for t in hand]
+    alts += [r"[^a-z0-9]+".join(re.escape(w) for w in t.split()) for t in nabm]
+    return WB + "(?:" + "|".join(alts) + ")" + WB
 
 
 @cache

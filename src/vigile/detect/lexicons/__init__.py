@@ -21,7 +21,7 @@ Sources followed (from memory unless noted):
   of faker that vigile.synth draws from.
 
 The public reference lists (BDPM drugs, CIM-10 labels, the ALD list, INSEE communes and
-La Poste postcodes) are in `reference` (compressed in `data/ref/`, built by `build` from
+La Poste postcodes, NABM lab tests) are in `reference` (compressed in `data/ref/`, built by `build` from
 their sources, loaded lazily); the hand lists above stay for the wordings those lists lack
 (abbreviations, lab-comment phrasings, kinds of condition).
 

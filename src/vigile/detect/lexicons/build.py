@@ -3,7 +3,8 @@ imported by a scan).
 
     python -m vigile.detect.lexicons.build --bdpm CIS_bdpm.txt --compo CIS_COMPO_bdpm.txt \
         --edsnlp-resources edsnlp/resources --communes communes.json \
-        --postcodes codes-postaux.json --stop /usr/share/dict/french --out data/ref
+        --postcodes codes-postaux.json --nabm IR_BIO_R.csv --stop /usr/share/dict/french \
+        --out data/ref
 
 Sources (each file's header repeats its own):
 
@@ -17,7 +18,11 @@ Sources (each file's header repeats its own):
   La Poste postcodes of each commune): current communes, arrondissements municipaux,
   communes deleguees and associees (old commune names);
 - npm `codes-postaux` (Base Adresse Nationale, MIT; La Poste / DGFiP data): postcodes
-  and their "libelle d'acheminement".
+  and their "libelle d'acheminement";
+- the NABM (Nomenclature des actes de biologie medicale, Assurance Maladie, a public
+  regulatory nomenclature) as the SNDS reference table IR_BIO_R.csv (`BIO_INF_LIB`, each
+  act's label, cut at 100 characters) published in indsante/schema-snds
+  (`nomenclatures/ORAREF/IR_BIO_R.csv`, MPL-2.0, last changed 2019-05-13).
 
 Every term is folded and then reduced to `words` (runs of [a-z0-9] joined by one space):
 the detectors compare in that form with one Aho-Corasick pass (polars `contains_any`).
@@ -96,7 +101,7 @@ CIM10_STOP = frozenset(
     {"agitation", "charbon", "convalescence", "foudre", "goutte", "hostilite", "immobilite",
      "malaise", "nervosite", "orthophonie", "paleur", "peste", "rage", "rougeur",
      "simulateur", "sterilisation", "stomies", "stupeur", "suractivite", "surmenage",
-     "tristesse", "gale", "cauchemars", "somnolence", "palpitations", "tics"}
+     "tristesse", "gale", "cauchemars", "somnolence", "palpitations", "tics", "conseil"}
 )  # fmt: skip
 # Drug words that are ordinary words of lab files (analytes, specimens, units, forms).
 DRUG_STOP = frozenset(
@@ -119,7 +124,14 @@ DRUG_STOP = frozenset(
      "indium", "xenon", "krypton", "helium", "argon", "neon", "hydrogene",
      "daily", "true", "aqua", "cyclo", "glyco", "dermo", "gyno", "hemi", "fero", "femi",
      "depo", "angi", "acti", "alka", "stimu", "toco", "pilo", "diffu", "disci", "nati",
-     "tcaps", "mate", "muse", "drill", "peau", "nerfs", "morue", "coca", "cacao", "boldo"}
+     "tcaps", "mate", "muse", "drill", "peau", "nerfs", "morue", "coca", "cacao", "boldo",
+     "divers",
+     # organs named by organotherapy/homeopathic specialties ("VESSIE BOIRON"): a
+     # comment naming an organ names no drug
+     "vessie", "prostate", "estomac", "pancreas", "duodenum", "artere", "arteres",
+     "foie", "rein", "reins", "poumon", "poumons", "coeur", "thymus", "thyroide",
+     "cerveau", "colon", "intestin", "rate", "muscle", "uterus", "ovaire", "testicule",
+     "sein", "moelle", "cartilage", "placenta", "veine", "hypophyse", "surrenale"}
 )  # fmt: skip
 # Specialty-name words that name a laboratory (generic makers) rather than a drug.
 MAKERS = frozenset(
@@ -228,12 +240,131 @@ def cim10_terms(edsnlp: Path) -> tuple[list[str], list[str]]:
             if len(w) < 4 or w in CIM10_STOP:
                 continue
             out.add(w)
+            # the label's head, as comments write it: "Tumeur maligne de l'estomac" for
+            # "Tumeur maligne de l'estomac, partie non precisee"
+            head = words(re.split(r",| - ", label, maxsplit=1)[0])
+            if head != w and len(head.split()) >= 2 and len(head) >= 8:
+                if head not in CIM10_STOP and not head.startswith("autres "):
+                    out.add(head)
             for cut in (", sans precision", " sans precision", ", sai", " sai"):
                 if w.endswith(words(cut)):
                     short = w.removesuffix(words(cut)).strip()
                     if len(short) >= 4 and short not in CIM10_STOP:
                         out.add(short)
     return sorted(out), source
+
+
+# Lab-test terms from the NABM labels (hand-written here: no package extracts them).
+# Label words that name no test on their own: admin notes, methods shared with ordinary
+# French, specimens, people.
+LAB_GENERIC = frozenset(
+    {"acte", "actes", "autre", "autres", "cas", "complement", "cotation", "forfait",
+     "examen", "examens", "recherche", "test", "tests", "dosage", "dosages",
+     "detection", "determination", "identification", "ident", "isolement", "culture", "cultures", "etude", "exploration", "epreuve", "controle",
+     "suivi", "confirmation", "depistage", "diagnostic", "technique", "techn", "methode",
+     "meth", "liq", "biol", "biologique", "prel", "prelevement", "prelevements", "sang",
+     "serum", "urine", "urines", "selles", "plasma", "femme", "homme", "enfant", "adulte",
+     "patient", "malade", "animal", "nouveau", "ne", "nabm", "inscrit", "inscrits",
+     "inscrite", "nommement", "designee", "plusieurs", "plusieur", "plusieu", "un", "une",
+     "des", "les", "par", "pour", "dans", "sur", "avec", "sans", "en", "et", "ou", "de",
+     "du", "la", "le", "l", "d", "a", "au", "aux", "ex", "inf", "anti", "vitro",
+     "qualitative", "quantitative", "quantification", "titrage", "iteratif", "genome",
+     "congelation", "urgence", "dimanche", "ferie", "samedi", "positif", "positivite",
+     "clairance", "calculs", "alcool", "antibiotique", "immunite", "statut", "prise",
+     "charge", "limitee", "indications", "situations", "suivantes", "chez", "lors",
+     "phase", "immune", "erronee", "errone", "codifie", "complet", "complete", "total",
+     "totale", "totaux", "libre", "seriques", "serique", "plasmatique", "urinaire",
+     "urinaires", "sanguin", "sanguine", "fecal", "fecale", "moelle", "latex", "scotch",
+     "mal", "rage", "plomb", "lithium", "quick", "lyme", "color", "larva", "hybrid",
+     "molec", "detec", "pneumoc", "secretions", "surrenales", "thyroide", "plasmatiques",
+     "metaboliques", "typage", "genique", "points", "mutations", "serums", "parallele",
+     "techniques", "min", "cycle", "site", "pediatrie", "nourrisson", "nuit",
+     "supplement", "biologie", "non", "moins", "deux", "quatre", "therapeutique",
+     "suspicion", "specifique", "mai", "nso", "systeme", "nerveux", "tractus", "digestif",
+     "collection", "fermee", "apres", "connue", "secretion"}
+)  # fmt: skip
+# Lab-method words of three NABM labels or more that a French dictionary also holds
+# (so the dictionary filter would drop them), picked by hand from that frequency list.
+LAB_METHODS = frozenset(
+    {"serodiagnostic", "electrophorese", "chromatographie", "immunofluorescence",
+     "agglutination", "hybridation", "inoculation", "numeration", "groupage",
+     "cytogenetique", "immunologique", "microscopique"}
+)  # fmt: skip
+# The NABM's own abbreviations of lab words ("RECH.", "IDENTIF.", "EX. MYCO"): no
+# ordinary word, however short.
+LAB_ABBREVIATIONS = frozenset(
+    {"rech", "identif", "isol", "microbio", "myco", "parasito", "histopath", "cytopath",
+     "anapath", "serodiag"}
+)  # fmt: skip
+# Words that name a condition rather than a test ("legionelloses", "hepatopathies").
+LAB_DISEASE_WORD = re.compile(
+    r"(?:oses?|iases?|ites?|opathies?|penies?|thyroidies?|dependants?|infections?|maligne"
+    r"|malignes|kystes?|maladies?|syndromes?|nosocomiale)$"
+)
+LAB_DISEASE_EXCEPT = frozenset({"glucose", "fructose", "lactose", "saccharose", "globulines"})
+LAB_FUNCTION = frozenset(
+    {"ou", "et", "de", "du", "des", "par", "en", "le", "la", "les", "pas", "au", "aux", "a",
+     "d", "l", "un", "une", "sur", "avec", "dans", "pour", "sans", "chez"}
+)  # fmt: skip
+
+
+def _lab_term_ok(
+    term: str, stop: frozenset[str], conditions: frozenset[str], drugs: frozenset[str]
+) -> bool:
+    ws = term.split()
+    if not ws or len(term) < 3 or term in stop:
+        return False
+    if all(w in LAB_GENERIC or w.isdigit() or len(w) < 2 for w in ws):
+        return False
+    if ws[0] in LAB_FUNCTION or ws[-1] in LAB_FUNCTION:  # a label cut mid-phrase
+        return False
+    if any(LAB_DISEASE_WORD.search(w) and w not in LAB_DISEASE_EXCEPT for w in ws):
+        return False
+    # a condition named inside, as whole words: a mention of it is no lab test; a drug's
+    # name alone is a treatment (its level inside a longer name is a test: "digoxine
+    # apres chromatographie")
+    inner = {" ".join(ws[i : i + n]) for n in range(1, len(ws) + 1) for i in range(len(ws))}
+    return not (inner & conditions) and term not in drugs
+
+
+def lab_test_terms(
+    nabm: Path, stop: frozenset[str], conditions: frozenset[str], drugs: frozenset[str]
+) -> tuple[list[str], list[str]]:
+    """(lab-test terms as `words`, the NABM labels as written) from IR_BIO_R.csv.
+
+    A label is cut into its head and its parts after a colon (each up to the first '(',
+    '.', ',' or ';': the analyte, the examination or its method, "GLUCOSE (GLYCEMIE)" ->
+    "glucose"), the items in its parentheses
+    (synonyms and abbreviations: "glycemie", "cs tf") and its lab words (those in three
+    labels or more that are no ordinary French: "serodiagnostic", "antibiogramme").
+    Terms naming a condition (CIM-10, ALD, hand health lists) or a drug alone are left
+    out, as are ordinary French words and people's names (`stop`)."""
+    rows = list(csv.DictReader(_lines(nabm), delimiter=";"))
+    labels = [r["BIO_INF_LIB"].strip() for r in rows if r.get("BIO_INF_LIB")]
+    heads: set[str] = set()  # analytes are often ordinary words too ("glucose"): kept
+    terms: set[str] = set()
+    counts: dict[str, int] = {}
+    for label in labels:
+        f = fold(label)
+        # the head, and each part after a colon ("SYPHILIS : SERODIAGNOSTIC : TITRAGES")
+        for part in f.split(":"):
+            head = words(re.split(r"[(.,;]", part, maxsplit=1)[0])
+            if 0 < len(head.split()) <= 8:
+                heads.add(head)
+        for inside in re.findall(r"\(([^)]*)\)?", f):
+            for item in re.split(r",| ou | et |/", inside):
+                item = words(item)
+                if 0 < len(item.split()) <= 4 and (len(item) >= 4 or " " not in item):
+                    terms.add(item)
+        for w in set(words(f).split()):
+            counts[w] = counts.get(w, 0) + 1
+    terms |= {w for w, n in counts.items() if n >= 3 and len(w) >= 5 and not w.isdigit()}
+    terms |= LAB_ABBREVIATIONS & set(counts)
+    names = _person_names()
+    keep = {t for t in heads if _lab_term_ok(t, names, conditions, drugs)}
+    lab_stop = stop - LAB_METHODS
+    others = {t for t in terms - heads if _lab_term_ok(t, lab_stop, conditions, drugs)}
+    return sorted(keep | others), labels
 
 
 def commune_terms(communes: Path, postcodes: Path) -> tuple[list[str], list[str], list[str]]:
@@ -289,6 +420,21 @@ def prune(terms: Iterable[str], negations: list[str]) -> list[str]:
     return sorted(keep)
 
 
+def labels_holding(labels: list[str], terms: list[str], negations: list[str]) -> list[str]:
+    """The labels holding one of `terms` as whole words, compared with their label
+    negations joined (as the detectors compare them)."""
+    join = re.compile("|".join(re.escape(k) for k in negations)) if negations else None
+    j = (lambda t: join.sub(lambda m: m.group(0).replace(" ", ""), t)) if join else str
+    known = {j(t) for t in terms}
+    out = []
+    for label in labels:
+        ws = j(label).split()
+        inner = (" ".join(ws[i : i + n]) for n in range(1, len(ws) + 1) for i in range(len(ws)))
+        if any(x in known for x in inner):
+            out.append(label)
+    return out
+
+
 def _lines(path: Path) -> Iterable[str]:
     raw = path.read_bytes()
     try:
@@ -312,6 +458,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--edsnlp-resources", type=Path, required=True)
     ap.add_argument("--communes", type=Path, required=True)
     ap.add_argument("--postcodes", type=Path, required=True)
+    ap.add_argument("--nabm", type=Path, help="the SNDS table IR_BIO_R.csv (NABM labels)")
     ap.add_argument("--stop", type=Path, help="a French word list (Debian wfrench)")
     ap.add_argument("--sources-date", default=dt.date.today().isoformat())
     ap.add_argument("--out", type=Path, required=True)
@@ -357,6 +504,13 @@ labels holding a shorter label as whole words left out (lexicons.build.prune).""
         prune(cim, negations),
     )
     write(
+        a.out / "condition_drug_labels.txt.gz",
+        f"""CIM-10 and ALD labels (of the lists above) that hold a drug name (drugs list) as
+whole words ("carence en thiamine"): erased from a text before drugs are searched in it
+(detect.text). Same sources. Built {a.sources_date}.""",
+        labels_holding(sorted({*prune(cim, negations), *ald}), drugs, negations),
+    )
+    write(
         a.out / "ald.txt.gz",
         f"""The ALD list (affections de longue duree, art. D322-1 du Code de la securite
 sociale), with usual wordings, as `words` (lexicons.build). Built {a.sources_date}.""",
@@ -377,6 +531,22 @@ npm codes-postaux 4.1.2 (La Poste / DGFiP data, MIT). Built {a.sources_date}."""
 Source: npm @etalab/decoupage-administratif 6.0.0 and codes-postaux 4.1.2. Built {a.sources_date}.""",
         codes,
     )
+    nabm_source: list[str] = []
+    if a.nabm:
+        from vigile.detect import lexicons as lx
+
+        health = {words(t) for ts in lx.health_terms().values() for t in ts}
+        conditions = frozenset({*cim, *ald, *health})
+        labs, nabm_source = lab_test_terms(a.nabm, stop, conditions, frozenset(drugs))
+        write(
+            a.out / "lab_tests.txt.gz",
+            f"""Lab test names from the NABM labels, as `words` (lexicons.build.lab_test_terms).
+Source: NABM (Nomenclature des actes de biologie medicale, Assurance Maladie, public
+nomenclature), 1,076 acts as the SNDS table IR_BIO_R.csv (BIO_INF_LIB) of
+indsante/schema-snds (MPL-2.0; file last changed 2019-05-13). Built {a.sources_date}.
+Terms naming a condition or a drug, ordinary French words and names left out.""",
+            labs,
+        )
     if a.samples:  # the lists' own entries, as written, for benchmarks/bench_lexicons.py
         a.samples.mkdir(parents=True, exist_ok=True)
         bdpm_names = [c.split("\t")[1] for c in _lines(a.bdpm) if c.count("\t") >= 2]
@@ -386,6 +556,7 @@ Source: npm @etalab/decoupage-administratif 6.0.0 and codes-postaux 4.1.2. Built
             ("bdpm_substances", subst),
             ("cim10_labels", cim_source),
             ("communes", commune_source),
+            *((("nabm_labels", nabm_source),) if nabm_source else ()),
         ):
             (a.samples / f"{name}.txt").write_text("\n".join(rows) + "\n", "utf-8")
 

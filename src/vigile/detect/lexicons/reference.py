@@ -6,7 +6,11 @@ which names each list's source, licence and date; each file's header repeats the
 - CIM-10 labels (ATIH, as shipped by edsnlp), chapters A-U and Z;
 - the ALD list;
 - communes: INSEE COG (current, arrondissements, communes deleguees/associees) and the
-  La Poste "libelles d'acheminement"; postcodes: La Poste.
+  La Poste "libelles d'acheminement"; postcodes: La Poste;
+- lab tests: terms from the NABM labels (Assurance Maladie, via the SNDS table
+  IR_BIO_R), conditions and drugs alone left out;
+- condition_drug_labels: the CIM-10/ALD labels that hold a drug name ("carence en
+  thiamine"), erased before drugs are searched in free text.
 
 Terms are stored as `words` (folded, runs of [a-z0-9] joined by one space) and matched as
 whole words by one Aho-Corasick pass over the padded `words` of a folded text (polars
