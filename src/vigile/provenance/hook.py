@@ -18,6 +18,18 @@ from .fingerprint import key_columns_from_categories
 from .registry import ExportRecord, Fingerprint, Registry
 
 
+def content_digest(manifest: dict) -> str:
+    """What the export holds, not how it was wrapped: the source, profile, pseudonym key,
+    recipients and each part's plaintext digest, rows and columns — not the dates nor the
+    encrypted files' digests (age draws a new file key each run). A rerun of a killed
+    export makes the same content, so finds its own registration (same name, same
+    digest) instead of "name taken"; another export under that name differs."""
+    keep = ("source", "recipients", "profile_sha256", "pseudonym_key_id", "tables_not_exported")
+    doc = {k: manifest.get(k) for k in keep}
+    doc["parts"] = [{k: v for k, v in p.items() if k != "sha256"} for p in manifest["parts"]]
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 class ExportHook:
     def __init__(self, registry: Registry, *, name: str, recipient: str, purpose: str):
         self.registry = registry
@@ -29,9 +41,11 @@ class ExportHook:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigile-provenance")
         self._pending: Future | None = None
 
-    def check(self) -> None:
-        """Before the export starts: the name must be free."""
-        if self.registry.find(self.name) is not None:
+    def check(self, resuming: bool = False) -> None:
+        """Before the export starts: the name must be free — unless `resuming` (the
+        export folder was left by a killed run), where a registration of the same
+        content (see `content_digest`) is this export's own and is kept."""
+        if self.registry.find(self.name) is not None and not resuming:
             raise ProvenanceError(
                 f"an export named {self.name!r} is already registered: write the export to a folder of another name"
             )
@@ -68,9 +82,13 @@ class ExportHook:
         self._pool.shutdown()
         if self._fp is None:
             raise ProvenanceError("no table exported: nothing to register")
-        digest = hashlib.sha256(
-            json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()
-        ).hexdigest()
+        digest = content_digest(manifest)
+        existing = self.registry.find(self.name)
+        if existing is not None and existing.sha256 != digest:
+            raise ProvenanceError(
+                f"an export named {self.name!r} is already registered with other content: "
+                "write the export to a folder of another name"
+            )
         record, _ = self.registry.register(
             self._fp,
             name=self.name,

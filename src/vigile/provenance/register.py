@@ -127,7 +127,11 @@ def canary_rows(t: ClassifiedTable, canaries: pl.DataFrame, seed: int) -> pl.Dat
     return pl.DataFrame(out, schema={c: pl.String for c in sample.columns}, orient="row")
 
 
-def _write(frame: pl.DataFrame, out: Path, delimiter: str | None) -> None:
+def _write(frame: pl.DataFrame, out: Path, delimiter: str | None, left: bool = False) -> None:
+    """The copy, written whole then renamed. `left`: `out` exists, maybe written by a
+    killed run of this very registration (canaries are drawn and placed from the
+    registry secret and the name, so the copy is the same bytes): kept when identical,
+    refused otherwise."""
     tmp = out.with_name(out.name + ".part")
     if out.suffix.lower() == ".parquet":
         frame.write_parquet(tmp)
@@ -135,6 +139,12 @@ def _write(frame: pl.DataFrame, out: Path, delimiter: str | None) -> None:
         frame.write_csv(tmp, separator=delimiter or ";")
     else:
         raise ProvenanceError(f"{out}: write the copy with canaries as .csv or .parquet")
+    if left:
+        same = _sha256(tmp) == _sha256(out)
+        tmp.unlink()
+        if not same:
+            raise ProvenanceError(f"{out}: already exists, not overwritten")
+        return
     os.replace(tmp, out)  # never a half-written copy under the final name
 
 
@@ -177,11 +187,14 @@ def register_file(
     if canaries and out is None:
         raise ProvenanceError("canaries go into a copy of the file: give --out PATH")
     out_path = Path(out) if out else None
+    left = False  # `out` exists unregistered: a copy a killed run wrote? (checked below)
     if out_path is not None and out_path.exists():
         existing = registry.find(name or out_path.name)
         if existing is not None and existing.sha256 == _sha256(out_path):
             return Registered(existing, False, out_path, 0, existing.views)
-        raise ProvenanceError(f"{out_path}: already exists, not overwritten")
+        if existing is not None or not canaries:
+            raise ProvenanceError(f"{out_path}: already exists, not overwritten")
+        left = True
     name = name or (out_path or src).name
     existing = registry.find(name)
     if existing is not None and out_path is None and existing.sha256 == _sha256(src):
@@ -250,7 +263,7 @@ def register_file(
                 ri += 1
         full = pl.concat([real, rows], how="diagonal_relaxed")[order]
         assert out_path is not None
-        _write(full, out_path, t.table.source.delimiter)
+        _write(full, out_path, t.table.source.delimiter, left)
         digest = _sha256(out_path)
     else:
         digest = _sha256(src)
