@@ -224,8 +224,7 @@ def register_file(
         if fp is None:
             fp = fp_t
         else:  # several tables: one fingerprint, rows of every table
-            fp.rows += fp_t.rows
-            fp._parts.extend(fp_t._parts)  # (same Fingerprint class: packed parts)
+            fp.merge(fp_t)
     if fp is None:
         why = f": {errors[0]}" if errors else ""
         raise ProvenanceError(f"{src.name}: no table vigile can read{why}")
