@@ -163,6 +163,8 @@ def _export_table(
     rules = output_columns(tprof, columns) if first is not None else []
     if provenance is not None:
         provenance.table(rules)
+        if first is not None:  # canary records, if asked, in the first identifying table
+            first = provenance.plant(first)
     # String views, as polars holds them: no conversion on the way out (a cast to
     # large_string costs more than compressing). No Arrow schema stored in the file:
     # readers take the Parquet types (plain strings), whatever their Arrow version.
