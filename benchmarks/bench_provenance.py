@@ -60,6 +60,13 @@ def write_found(frame: pl.DataFrame, path: Path, rng: random.Random) -> Path:
     return path
 
 
+def so_far(times: list[float], cpu: list[float]) -> str:
+    """Trace times so far (a run stopped early still reports them)."""
+    return (f"trace wall median {statistics.median(times):.2f} s, max {max(times):.2f} s, "
+            f"CPU median {statistics.median(cpu):.2f} s, max {max(cpu):.2f} s, "
+            f"{sum(t >= 5 for t in times)} >= 5 s wall")  # fmt: skip
+
+
 def slow(times: list[float], cpu: list[float], path: Path) -> None:
     if times[-1] >= 5:
         print(f"  slow trace ({path.suffix}): {times[-1]:.2f} s wall, {cpu[-1]:.2f} s CPU, "
@@ -67,11 +74,11 @@ def slow(times: list[float], cpu: list[float], path: Path) -> None:
 
 
 def keep_slowest(path: Path, times: list[float], cache: Path) -> None:
-    """The slowest found file so far is kept (`slowest.*` in the cache) to be profiled."""
+    """The slowest found file so far is kept (`slowest-PID.*` in the cache) to be profiled."""
     if times[-1] >= max(times):
-        for old in cache.glob("slowest.*"):
+        for old in cache.glob(f"slowest-{os.getpid()}.*"):
             old.unlink()
-        path.replace(cache / f"slowest{path.suffix}")
+        path.replace(cache / f"slowest-{os.getpid()}{path.suffix}")
     else:
         path.unlink()
 
@@ -95,8 +102,7 @@ def main() -> None:
 
     work = DATA / "provenance_bench"
     work.mkdir(parents=True, exist_ok=True)
-    for p in (work / "found.csv", work / "found.parquet"):
-        p.unlink(missing_ok=True)
+    found = work / f"found-{os.getpid()}"  # several runs at once write their own files
     tag = f"h{args.history_rows}-e{args.exports}-p{args.persons}-s41-{HEAD}"
     cache = Path(args.cache) / tag
     cache.mkdir(parents=True, exist_ok=True)
@@ -157,7 +163,7 @@ def main() -> None:
         frame = world.export_frame(i)
         frag = transform(frame.sample(min(args.fragment, frame.height),
                                       seed=rng.randrange(2**31)), rng)  # fmt: skip
-        path = write_found(frag, work / "found", rng)
+        path = write_found(frag, found, rng)
         t, c = time.perf_counter(), time.process_time()
         res = trace_path(path, reg)
         times.append(time.perf_counter() - t)
@@ -173,12 +179,13 @@ def main() -> None:
         if (k + 1) % 100 == 0:
             el = time.perf_counter() - t0
             print(f"  fragments {k + 1:,}/{args.trials:,}: right {right:,}, wrong {wrong}, "
-                  f"none {none}; ETA {el / (k + 1) * (args.trials - k - 1):.0f} s", flush=True)  # fmt: skip
+                  f"none {none}; {so_far(times, cpu)}; "
+                  f"ETA {el / (k + 1) * (args.trials - k - 1):.0f} s", flush=True)  # fmt: skip
     false = 0
     t0 = time.perf_counter()
     for k in range(args.unrelated):
         frag = transform(others.sample(args.fragment, seed=rng.randrange(2**31)), rng)
-        path = write_found(frag, work / "found", rng)
+        path = write_found(frag, found, rng)
         t, c = time.perf_counter(), time.process_time()
         res = trace_path(path, reg)
         times.append(time.perf_counter() - t)
@@ -189,9 +196,10 @@ def main() -> None:
         if (k + 1) % 100 == 0:
             el = time.perf_counter() - t0
             print(f"  unrelated {k + 1:,}/{args.unrelated:,}: false attributions {false}; "
+                  f"{so_far(times, cpu)}; "
                   f"ETA {el / (k + 1) * (args.unrelated - k - 1):.0f} s", flush=True)  # fmt: skip
     reg.close()
-    share = right / max(args.trials, 1)
+    share = right / args.trials if args.trials else 1.0
     q = statistics.quantiles(times, n=100)
     print(
         f"attributed right: {right:,}/{args.trials:,} ({share:.2%}; target >= 99.9 %), "
