@@ -475,7 +475,9 @@ class CaseStore:
                     "origin_answer": "kept" if kept else "set",
                 },
             )
-        return ProvenanceRecord(evidence_added=new, origin_set=not kept, answer=answers[ORIGIN_FIELD])
+        return ProvenanceRecord(
+            evidence_added=new, origin_set=not kept, answer=answers[ORIGIN_FIELD]
+        )
 
     def evidence(self, incident_id: int) -> list[Evidence]:
         with self._read() as conn:

@@ -106,16 +106,20 @@ def run(
         None, "--db", envvar="VIGILE_DB", help="With --register: the case store's database."
     ),
     canaries: int = typer.Option(
-        0, "--canaries", help="With --register: plant this many canary records (0-50) in the "
+        0,
+        "--canaries",
+        help="With --register: plant this many canary records (0-50) in the "
         "export, in its own columns and styles.",
     ),  # fmt: skip
     patients: Path | None = typer.Option(
-        None, "--patients", help="With --canaries: patient database; no canary collides with "
-        "any of its patients.",
+        None,
+        "--patients",
+        help="With --canaries: patient database; no canary collides with any of its patients.",
     ),  # fmt: skip
     email_domain: str | None = typer.Option(
-        None, "--canary-email-domain", help="With --canaries: a domain you monitor, for the "
-        "canaries' e-mails.",
+        None,
+        "--canary-email-domain",
+        help="With --canaries: a domain you monitor, for the canaries' e-mails.",
     ),  # fmt: skip
 ) -> None:
     """Export SOURCE through PROFILE, encrypted to the recipients, with a signed manifest."""
