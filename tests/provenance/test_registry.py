@@ -145,3 +145,37 @@ def test_two_registrations_at_once_give_one_export(lab, tmp_path):
     assert sorted(r.created for r in results) == [False, True]
     n = sqlite3.connect(db).execute("select count(*) from provenance_exports").fetchone()[0]
     assert n == 1
+
+
+def test_lookup_examines_the_exports_holding_most_hashes_and_any_canary(tmp_path):
+    """A trace's look-up is bounded: the `top` exports by hashes held (counted in the
+    database), plus every export whose canary is hit, however many exports match."""
+    from vigile.provenance.fingerprint import KeyColumns
+
+    keys = KeyColumns(emails=("MAIL",))
+    mails = [f"p{i}@exemple.fr" for i in range(40)]
+    with open_registry(str(tmp_path / "r.db"), create=True, secret=os.urandom(32)) as reg:
+        for e in range(6):  # export e holds the first 5 * (e + 1) addresses
+            fp = reg.fingerprint(keys)
+            fp.add(pl.DataFrame({"MAIL": mails[: 5 * (e + 1)]}))
+            canary = None
+            if e == 0:  # the smallest export has a canary
+                kf = reg.hasher.key_frame(
+                    pl.DataFrame({"row": [0], "view": [4], "value": ["canari@exemple.fr"]},
+                                 schema_overrides={"row": pl.UInt32, "view": pl.UInt8})
+                )  # fmt: skip
+                canary = kf.select("h", pl.lit(-1, pl.Int64).alias("unit"),
+                                   pl.col("view").cast(pl.Int16))  # fmt: skip
+            reg.register(fp, name=f"e{e}", recipient="r", purpose="p", software="s",
+                         columns=["MAIL"], canary_keys=canary)  # fmt: skip
+        ids = {r.name: r.id for r in reg.exports().values()}
+        found = reg.hasher.key_frame(
+            pl.DataFrame({"row": list(range(41)), "view": [4] * 41,
+                          "value": [*mails, "canari@exemple.fr"]},
+                         schema_overrides={"row": pl.UInt32, "view": pl.UInt8})
+        )  # fmt: skip
+        every = reg.lookup(found["h"])
+        assert set(every["export_id"].unique()) == set(ids.values())
+        bounded = reg.lookup(found["h"], top=2)
+        assert set(bounded["export_id"].unique()) == {ids["e5"], ids["e4"], ids["e0"]}
+        assert bounded.height == 30 + 25 + 5 + 1  # their every key among the hashes

@@ -28,6 +28,7 @@ from .models import (
     CnilSubmission,
     Evidence,
     Incident,
+    ProvenanceRecord,
     ReviewItem,
 )
 from .notifications import CNIL, EMAIL, LETTER
@@ -55,6 +56,7 @@ __all__ = [
     "Incident",
     "IncidentNotFoundError",
     "KeyMissingError",
+    "ProvenanceRecord",
     "ReviewItem",
     "StoreNotFoundError",
     "WrongKeyError",

@@ -79,6 +79,15 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class ProvenanceRecord:
+    """What `CaseStore.record_provenance` did."""
+
+    evidence_added: bool  # the found file was not yet evidence of the incident
+    origin_set: bool  # the CNIL form's origin.circumstances now holds the trace's sentence
+    answer: str  # the answer origin.circumstances holds after the call
+
+
+@dataclass(frozen=True)
 class CnilDraft:
     version: int
     kind: str  # "initial" | "complementary" | "complete"

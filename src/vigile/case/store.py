@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -46,6 +46,7 @@ from .models import (
     CnilSubmission,
     Evidence,
     Incident,
+    ProvenanceRecord,
     ReviewItem,
 )
 from .schema import (
@@ -80,6 +81,10 @@ SETTINGS = frozenset(
     }
 )
 _CNIL_CHANNEL = "cnil"
+# The CNIL form's field a provenance trace answers (see vigile.notify.cnil), and where the
+# traces recorded with the case are kept in its settings (by the found file's sha256).
+ORIGIN_FIELD = "origin.circumstances"
+PROVENANCE_SETTING = "provenance"
 _DELIVERED = ("handed_over", "sent")
 
 
@@ -471,45 +476,108 @@ class CaseStore:
 
         `found_where` (a URL, a forum, a share) and `found_at` say where and when it was
         found. Returns True when the evidence is new."""
-        sha = sha256.lower()
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-            raise ValueError("sha256 must be 64 hex digits")
+        sha = _check_sha256(sha256)
         with self.engine.begin() as conn:
             self._ensure_incident(conn, incident_id)
-            exists = conn.execute(
-                select(evidence.c.id).where(
-                    evidence.c.incident_id == incident_id,
-                    evidence.c.path == path,
-                    evidence.c.sha256 == sha,
-                )
-            ).first()
-            if exists:
-                return False
+            return self._insert_evidence(conn, incident_id, path, sha, size, found_where, found_at)
+
+    def _insert_evidence(
+        self, conn: Connection, incident_id: int, path: str, sha: str, size: int,
+        found_where: str | None, found_at: datetime | None,
+    ) -> bool:  # fmt: skip
+        exists = conn.execute(
+            select(evidence.c.id).where(
+                evidence.c.incident_id == incident_id,
+                evidence.c.path == path,
+                evidence.c.sha256 == sha,
+            )
+        ).first()
+        if exists:
+            return False
+        conn.execute(
+            insert(evidence).values(
+                incident_id=incident_id,
+                path=path,
+                sha256=sha,
+                size=size,
+                recorded_at=utcnow(),
+                found_where=found_where,
+                found_at=to_utc(found_at) if found_at else None,
+                recorded_by=self.actor,
+            )
+        )
+        self._audit(
+            conn,
+            "evidence.add",
+            {
+                "incident_id": incident_id,
+                "path": path,
+                "sha256": sha,
+                "size": size,
+                "found_where": found_where,
+                "found_at": to_utc(found_at) if found_at else None,
+            },
+        )
+        return True
+
+    def record_provenance(
+        self,
+        incident_id: int,
+        *,
+        path: str,
+        sha256: str,
+        size: int,
+        origin: str,
+        matches: Sequence[Mapping[str, object]],
+        found_where: str | None = None,
+        found_at: datetime | None = None,
+    ) -> ProvenanceRecord:
+        """Record a found file traced to its export(s) (`vigile.provenance`), in one
+        transaction: the file as evidence (idempotent), the trace's answer (`matches`:
+        export names, recipients, shares, confidences — no personal value) kept with the
+        case under settings["provenance"][sha256], and `origin` (the sentence for the CNIL
+        form) as the answer to `origin.circumstances` — unless the DPO answered that field
+        (an answer that is not one a trace wrote is the DPO's and is kept)."""
+        sha = _check_sha256(sha256)
+        if not origin or len(origin) > 4000:
+            raise ValueError("origin must be 1 to 4000 characters")
+        traced = [dict(m) for m in matches]
+        audit_chain.canonical_json(traced)  # JSON values only (raises TypeError otherwise)
+        with self.engine.begin() as conn:
+            self._ensure_incident(conn, incident_id)
+            new = self._insert_evidence(conn, incident_id, path, sha, size, found_where, found_at)
+            text = conn.execute(
+                select(incidents.c.settings).where(incidents.c.id == incident_id)
+            ).scalar_one_or_none()
+            current = json.loads(text) if text else {}
+            traces = dict(current.get(PROVENANCE_SETTING) or {})
+            written = {t.get("origin") for t in traces.values() if isinstance(t, dict)}
+            answers = dict(current.get("cnil_answers") or {})
+            answered = answers.get(ORIGIN_FIELD)
+            kept = bool(answered) and answered != origin and answered not in written
+            if not kept:
+                answers[ORIGIN_FIELD] = origin
+                current["cnil_answers"] = answers
+            traces[sha] = {"origin": origin, "matches": traced, "traced_at": utcnow().isoformat()}
+            current[PROVENANCE_SETTING] = traces
             conn.execute(
-                insert(evidence).values(
-                    incident_id=incident_id,
-                    path=path,
-                    sha256=sha,
-                    size=size,
-                    recorded_at=utcnow(),
-                    found_where=found_where,
-                    found_at=to_utc(found_at) if found_at else None,
-                    recorded_by=self.actor,
-                )
+                update(incidents)
+                .where(incidents.c.id == incident_id)
+                .values(settings=audit_chain.canonical_json(current))
             )
             self._audit(
                 conn,
-                "evidence.add",
+                "provenance.trace",
                 {
                     "incident_id": incident_id,
-                    "path": path,
                     "sha256": sha,
-                    "size": size,
-                    "found_where": found_where,
-                    "found_at": to_utc(found_at) if found_at else None,
+                    "matches": traced,
+                    "origin_answer": "kept" if kept else "set",
                 },
             )
-        return True
+        return ProvenanceRecord(
+            evidence_added=new, origin_set=not kept, answer=answers[ORIGIN_FIELD]
+        )
 
     def evidence(self, incident_id: int) -> list[Evidence]:
         with self._read() as conn:
@@ -1128,6 +1196,13 @@ def _purge_portal(conn: Connection, incident_id: int, cutoff: datetime | None) -
             delete(table).where(table.c.incident_id == incident_id, table.c.expires_at < now)
         )
     return n
+
+
+def _check_sha256(sha256: str) -> str:
+    sha = sha256.lower()
+    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise ValueError("sha256 must be 64 hex digits")
+    return sha
 
 
 def _bulk_insert(conn: Connection, table, rows: list[dict]) -> None:

@@ -105,11 +105,31 @@ def run(
     db: str | None = typer.Option(
         None, "--db", envvar="VIGILE_DB", help="With --register: the case store's database."
     ),
+    canaries: int = typer.Option(
+        0,
+        "--canaries",
+        help="With --register: plant this many canary records (0-50) in the "
+        "export, in its own columns and styles.",
+    ),  # fmt: skip
+    patients: Path | None = typer.Option(
+        None,
+        "--patients",
+        help="With --canaries: patient database; no canary collides with any of its patients.",
+    ),  # fmt: skip
+    email_domain: str | None = typer.Option(
+        None,
+        "--canary-email-domain",
+        help="With --canaries: a domain you monitor, for the canaries' e-mails.",
+    ),  # fmt: skip
 ) -> None:
     """Export SOURCE through PROFILE, encrypted to the recipients, with a signed manifest."""
     from ..provenance import ProvenanceError
 
     hook = None
+    if (canaries or patients or email_domain) and not register:
+        fail("--canaries, --patients and --canary-email-domain go with --register")
+    if patients is not None and not patients.is_file():
+        fail(f"{patients}: no such file")
     if register:
         if not purpose:
             fail("--register needs --purpose (why the export is made)")
@@ -121,7 +141,8 @@ def run(
         except ProvenanceError as e:
             fail(str(e))
         hook = ExportHook(reg, name=out.name, recipient=to or ", ".join(recipients),
-                          purpose=purpose)  # fmt: skip
+                          purpose=purpose, canaries=canaries, patients=patients,
+                          email_domain=email_domain)  # fmt: skip
     try:
         manifest = run_export(
             source, load_profile(profile), recipients, out, load_private(signing_key),
@@ -133,7 +154,9 @@ def run(
         if hook is not None:
             hook.registry.close()
     if hook is not None:
-        console.print(f"registered in the provenance registry as {out.name!r}", markup=False)
+        planted = f", with {canaries} canary records" if canaries else ""
+        console.print(f"registered in the provenance registry as {out.name!r}{planted}",
+                      markup=False)  # fmt: skip
     for p in manifest["parts"]:
         console.print(
             f"{p['table']}: {p['rows']} rows, {len(p['columns'])} columns out, "

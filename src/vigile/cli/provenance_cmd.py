@@ -33,8 +33,6 @@ REGISTRY_KEY_OPTION = typer.Option(
     help="File holding the registry's secret (default: beside the store's key, created on "
     "the first registration; VIGILE_PROVENANCE_KEY may hold the key itself).",
 )
-# The CNIL form's field the sentence answers (see vigile.notify.cnil).
-ORIGIN_FIELD = "origin.circumstances"
 
 
 @provenance_app.command("register")
@@ -126,33 +124,25 @@ def trace(
 
 
 def _record_in_case(db, key_file, case, result, sentence: str, found_where) -> None:
-    """The found file as evidence, the answer in the audit log, and the sentence as the
-    CNIL form's circumstances unless the DPO already answered that field."""
+    """The found file as evidence with the trace's answer, and the sentence as the CNIL
+    form's circumstances unless the DPO already answered that field (one transaction:
+    `CaseStore.record_provenance`)."""
     from ..case import CaseError
 
     with open_case(db, key_file) as store:
         iid = find_incident(store, case).id
         try:
-            store.add_evidence(
-                iid, result.path, result.sha256, result.size, found_where=found_where
-            )
-            store.audit(
-                "provenance.trace",
-                {
-                    "incident_id": iid,
-                    "sha256": result.sha256,
-                    "matches": [m.to_json() for m in result.matches],
-                },
-            )
-            answers = dict(store.incident_by_id(iid).settings.get("cnil_answers") or {})
-            if answers.get(ORIGIN_FIELD) and answers[ORIGIN_FIELD] != sentence:
-                console_err.print(
-                    f"note: the CNIL form's {ORIGIN_FIELD} already has an answer; kept it "
-                    "(the trace is in the audit log)",
-                    markup=False,
-                )
-            else:
-                store.update_settings(iid, cnil_answers={**answers, ORIGIN_FIELD: sentence})
+            done = store.record_provenance(
+                iid, path=result.path, sha256=result.sha256, size=result.size,
+                origin=sentence, matches=[m.to_json() for m in result.matches],
+                found_where=found_where,
+            )  # fmt: skip
         except CaseError as e:
             fail(str(e))
+    if not done.origin_set:
+        console_err.print(
+            "note: the CNIL form's origin.circumstances already has the DPO's answer; kept "
+            "it (the trace is recorded with the case)",
+            markup=False,
+        )
     console.print(f"recorded as evidence in incident {case!r}", markup=False)

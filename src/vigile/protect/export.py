@@ -42,6 +42,8 @@ from .transform import apply, output_columns
 EXPORT_SCHEMA = "vigile.export/1"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
+_LOCK = ".vigile-export.lock"  # held while a run writes the folder (removed after)
+_PART_RE = re.compile(r"\d{2}-[A-Za-z0-9_.-]{1,60}\.parquet\.age")
 CREDENTIAL_CHECK_ROWS = 20_000  # rows of each table classified at run time
 
 
@@ -161,6 +163,8 @@ def _export_table(
     rules = output_columns(tprof, columns) if first is not None else []
     if provenance is not None:
         provenance.table(rules)
+        if first is not None:  # canary records, if asked, in the first identifying table
+            first = provenance.plant(first)
     # String views, as polars holds them: no conversion on the way out (a cast to
     # large_string costs more than compressing). No Arrow schema stored in the file:
     # readers take the Parquet types (plain strings), whatever their Arrow version.
@@ -241,11 +245,66 @@ def run_export(
         raise ProtectError(
             f"{describe(source)}: tables in the profile but not in the source: {unknown}"
         )
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise ProtectError(f"{out_dir}: output folder exists and is not empty")
-    if provenance is not None:
-        provenance.check()  # before any work: the export's name is free in the registry
+    existed = out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
+    with _FolderLock(out_dir):
+        _clear_killed_export(out_dir)
+        if provenance is not None:
+            # Before any work: the export's name is free in the registry, or (the folder
+            # was left by a killed run) held by this very export, which `finish` checks.
+            provenance.check(resuming=existed)
+        return _run_locked(source, profile, recipients, out_dir, signing_key, tables,
+                           age_recipients, pseudo, exported_by, now, provenance)  # fmt: skip
+
+
+def _clear_killed_export(out_dir: Path) -> None:
+    """An export folder must be empty, or hold only the encrypted parts of a killed run
+    (no manifest: never signed, so never valid): those are removed and made again."""
+    found = [p for p in out_dir.iterdir() if p.name != _LOCK]
+    if not found:
+        return
+    if any(not (p.is_file() and _PART_RE.fullmatch(p.name)) for p in found):
+        raise ProtectError(f"{out_dir}: output folder exists and is not empty")
+    for p in found:
+        p.unlink()
+
+
+class _FolderLock:
+    """An exclusive lock on an export folder while a run writes it: a second run at once
+    is told so instead of removing the first one's parts."""
+
+    def __init__(self, out_dir: Path):
+        self.path = out_dir / _LOCK
+        self.fd: int | None = None
+
+    def __enter__(self) -> _FolderLock:
+        import fcntl
+        import os
+
+        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ProtectError(
+                f"{self.path.parent}: another export is writing to this folder; wait for it"
+            ) from None
+        if os.fstat(fd).st_ino != os.stat(self.path).st_ino:  # unlinked by a run ending
+            os.close(fd)
+            raise ProtectError(f"{self.path.parent}: another export just wrote this folder")
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import os
+
+        if self.fd is not None:
+            self.path.unlink(missing_ok=True)  # (the folder may be gone after a failure)
+            os.close(self.fd)
+
+
+def _run_locked(source, profile, recipients, out_dir, signing_key, tables, age_recipients,
+                pseudo, exported_by, now, provenance) -> dict:  # fmt: skip
     now = now or dt.datetime.now(dt.UTC)
     try:
         parts = [

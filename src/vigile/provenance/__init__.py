@@ -18,17 +18,50 @@ Linkage, letters and the portal leave canaries out: `is_canary(fields)` (or
 
 from __future__ import annotations
 
+import importlib
 import os
+from typing import TYPE_CHECKING
 
-import polars as pl
-
-from .canaries import FIELDS as CANARY_FIELDS
 from .errors import ProvenanceError
-from .fingerprint import KeyColumns, key_columns_from_categories
-from .register import Registered, register_file
-from .registry import ExportRecord, Fingerprint, Registry, open_registry
-from .render import origin_sentence, text_report
-from .trace import TRACE_SCHEMA, Match, TraceResult, trace_path
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from .canaries import FIELDS as CANARY_FIELDS
+    from .fingerprint import KeyColumns, key_columns_from_categories
+    from .register import Registered, register_file
+    from .registry import ExportRecord, Fingerprint, Registry, open_registry
+    from .render import origin_sentence, text_report
+    from .trace import TRACE_SCHEMA, Match, TraceResult, trace_path
+
+# Names imported on first use (PEP 562): `vigile export run --register` needs the
+# registry and the hook, not the readers, the detectors' roles and the renderers.
+_LAZY = {
+    "CANARY_FIELDS": ("canaries", "FIELDS"),
+    "KeyColumns": ("fingerprint", "KeyColumns"),
+    "key_columns_from_categories": ("fingerprint", "key_columns_from_categories"),
+    "Registered": ("register", "Registered"),
+    "register_file": ("register", "register_file"),
+    "ExportRecord": ("registry", "ExportRecord"),
+    "Fingerprint": ("registry", "Fingerprint"),
+    "Registry": ("registry", "Registry"),
+    "open_registry": ("registry", "open_registry"),
+    "origin_sentence": ("render", "origin_sentence"),
+    "text_report": ("render", "text_report"),
+    "TRACE_SCHEMA": ("trace", "TRACE_SCHEMA"),
+    "Match": ("trace", "Match"),
+    "TraceResult": ("trace", "TraceResult"),
+    "trace_path": ("trace", "trace_path"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attr = _LAZY[name]
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+    globals()[name] = value
+    return value
 
 
 def is_canary(
@@ -37,6 +70,10 @@ def is_canary(
     """For each person (row of `fields`: nir, last_name, first_name, birth_date, phone,
     email in `vigile.link`'s canonical forms), whether it is a canary of a registered
     export. All False when no registry exists."""
+    import polars as pl
+
+    from .registry import open_registry
+
     try:
         reg = open_registry(db, key_file)
     except ProvenanceError:

@@ -263,7 +263,7 @@ class Hasher:
             raise ValueError("registry secret must be at least 32 bytes")
         self._secret = bytes(secret)
         self._keys: dict[tuple[int, str], bytes] = {}
-        self._db = duckdb.connect()
+        self._db: duckdb.DuckDBPyConnection | None = None  # opened for the first long value
         self._lock = threading.Lock()
 
     def _key(self, view: int, kind: str) -> bytes:
@@ -295,6 +295,8 @@ class Hasher:
         """First 16 bytes of the SHA-256 of each value, concatenated (in DuckDB)."""
         msgs = values.rename("m").to_frame().to_arrow()  # noqa: F841 (read by the SQL)
         with self._lock:  # one DuckDB connection, one thread at a time
+            if self._db is None:
+                self._db = duckdb.connect()
             t = self._db.cursor().sql("select unhex(left(sha256(m), 32)) as d from msgs")
             col = t.to_arrow_table().column("d").combine_chunks()
         return _fixed_width(col, 16)

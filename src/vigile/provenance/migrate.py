@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+# (Alembic is imported only when a migration runs: see vigile.case.migrate.)
 
 from .schema import VERSION_TABLE
 
@@ -15,6 +18,8 @@ HEAD = "p0001"  # the newest revision below (a test checks they agree)
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("version_table", VERSION_TABLE)
@@ -34,6 +39,8 @@ def upgrade_head(engine: Engine) -> None:
             return
     except DBAPIError:
         pass  # no version table yet
+    from alembic import command
+
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -24,7 +24,7 @@ ProgressFn = Callable[[str, int, int | None], None]
 
 @dataclass
 class ClassifiedTable:
-    table: Table
+    table: Table | None  # None for a frame classified in memory (`classify_frame`)
     findings: list[ColumnFinding]
     roles: Roles
     keys: KeyColumns
@@ -91,3 +91,16 @@ def classified_tables(
         )  # fmt: skip
         errors.extend(table_errors)
         errors.extend(w for w in item.warnings if w not in errors)
+
+
+def classify_frame(frame: pl.DataFrame) -> ClassifiedTable:
+    """A frame already in memory (an export's first batch) classified as a file's table
+    is: its first PROFILE_ROWS rows profiled, roles and identifying columns assigned."""
+    frame = frame.cast(pl.String) if any(dt != pl.String for dt in frame.dtypes) else frame
+    profiler = ColumnProfiler(columns=frame.columns, kind="table")
+    profiler.update(frame.head(PROFILE_ROWS))
+    findings = profiler.finish()
+    sample = frame.head(SAMPLE_ROWS)
+    roles = assign_roles(findings, sample)
+    keys = key_columns_from_roles(roles, [f.name for f in findings], sample)
+    return ClassifiedTable(None, findings, roles, keys, sample, iter(()))

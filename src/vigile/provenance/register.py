@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ..read import Limits
@@ -127,7 +128,11 @@ def canary_rows(t: ClassifiedTable, canaries: pl.DataFrame, seed: int) -> pl.Dat
     return pl.DataFrame(out, schema={c: pl.String for c in sample.columns}, orient="row")
 
 
-def _write(frame: pl.DataFrame, out: Path, delimiter: str | None) -> None:
+def _write(frame: pl.DataFrame, out: Path, delimiter: str | None, left: bool = False) -> None:
+    """The copy, written whole then renamed. `left`: `out` exists, maybe written by a
+    killed run of this very registration (canaries are drawn and placed from the
+    registry secret and the name, so the copy is the same bytes): kept when identical,
+    refused otherwise."""
     tmp = out.with_name(out.name + ".part")
     if out.suffix.lower() == ".parquet":
         frame.write_parquet(tmp)
@@ -135,6 +140,12 @@ def _write(frame: pl.DataFrame, out: Path, delimiter: str | None) -> None:
         frame.write_csv(tmp, separator=delimiter or ";")
     else:
         raise ProvenanceError(f"{out}: write the copy with canaries as .csv or .parquet")
+    if left:
+        same = _sha256(tmp) == _sha256(out)
+        tmp.unlink()
+        if not same:
+            raise ProvenanceError(f"{out}: already exists, not overwritten")
+        return
     os.replace(tmp, out)  # never a half-written copy under the final name
 
 
@@ -177,11 +188,14 @@ def register_file(
     if canaries and out is None:
         raise ProvenanceError("canaries go into a copy of the file: give --out PATH")
     out_path = Path(out) if out else None
+    left = False  # `out` exists unregistered: a copy a killed run wrote? (checked below)
     if out_path is not None and out_path.exists():
         existing = registry.find(name or out_path.name)
         if existing is not None and existing.sha256 == _sha256(out_path):
             return Registered(existing, False, out_path, 0, existing.views)
-        raise ProvenanceError(f"{out_path}: already exists, not overwritten")
+        if existing is not None or not canaries:
+            raise ProvenanceError(f"{out_path}: already exists, not overwritten")
+        left = True
     name = name or (out_path or src).name
     existing = registry.find(name)
     if existing is not None and out_path is None and existing.sha256 == _sha256(src):
@@ -211,8 +225,7 @@ def register_file(
         if fp is None:
             fp = fp_t
         else:  # several tables: one fingerprint, rows of every table
-            fp.rows += fp_t.rows
-            fp._parts.extend(fp_t._parts)  # (same Fingerprint class: packed parts)
+            fp.merge(fp_t)
     if fp is None:
         why = f": {errors[0]}" if errors else ""
         raise ProvenanceError(f"{src.name}: no table vigile can read{why}")
@@ -224,33 +237,15 @@ def register_file(
     canary_keys = None
     if canaries:
         t = tables[0]
-        seed = canary_seed(registry_secret_probe(registry), name)
-        candidates = draw_candidates(seed, canaries * 3 + 5, email_domain)
-        taken_values = _patient_values(Path(patients), limits) if patients else None
-        own = fp.frame()["h"]
-        cand_vals = canonical_values(candidates)
-        cand_h = registry.hasher.key_frame(cand_vals)["h"]
-        registered = registry.lookup(cand_h)["h"]
-        taken = set(own.filter(own.is_in(cand_h.implode())).to_list()) | set(registered.to_list())
-        chosen, canary_keys = choose(candidates, canaries, taken_values, taken, registry.hasher)
-        if chosen.height < canaries:
-            raise ProvenanceError("could not draw enough canaries that collide with nobody")
+        chosen, canary_keys, seed = draw_canaries(
+            registry, name, canaries, patients=patients, email_domain=email_domain,
+            limits=limits, own=fp.frame()["h"],
+        )  # fmt: skip
         rows = canary_rows(t, chosen, seed)
         real = pl.concat(frames, how="diagonal_relaxed") if frames else rows.clear()
-        total = real.height + rows.height
-        rng = random.Random(seed)
-        at = set(rng.sample(range(total), rows.height))
-        order, ri, ci = [], 0, real.height
-        for i in range(total):  # canaries at random places, real rows in their order
-            if i in at:
-                order.append(ci)
-                ci += 1
-            else:
-                order.append(ri)
-                ri += 1
-        full = pl.concat([real, rows], how="diagonal_relaxed")[order]
+        full, _ = planted(real, rows, seed)  # canaries at random places, real rows in order
         assert out_path is not None
-        _write(full, out_path, t.table.source.delimiter)
+        _write(full, out_path, t.table.source.delimiter, left)
         digest = _sha256(out_path)
     else:
         digest = _sha256(src)
@@ -266,6 +261,53 @@ def register_file(
         canary_keys=canary_keys,
     )
     return Registered(record, created, out_path, n_tables, tuple(sorted(views)), tuple(errors))
+
+
+def draw_canaries(
+    registry: Registry,
+    name: str,
+    n: int,
+    *,
+    patients: str | os.PathLike | None = None,
+    email_domain: str | None = None,
+    limits: Limits | None = None,
+    own: pl.Series | None = None,
+    mine: int | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """`n` canaries for the export `name`: (persons in canonical fields, their keys as
+    (h, unit, view) with units -1, -2..., the seed that places them). Drawn from the
+    registry secret and the name (a rerun draws the same), none colliding with a patient
+    of `patients`, with the hashes `own` (the export's rows) or anything registered —
+    but the export `mine` (this very export, registered by a run that was killed)."""
+    if not 0 < n <= MAX_CANARIES:
+        raise ProvenanceError(f"--canaries takes 0 to {MAX_CANARIES}")
+    seed = canary_seed(registry_secret_probe(registry), name)
+    candidates = draw_candidates(seed, n * 3 + 5, email_domain)
+    taken_values = _patient_values(Path(patients), limits) if patients else None
+    cand_h = registry.hasher.key_frame(canonical_values(candidates))["h"]
+    hits = registry.lookup(cand_h)
+    if mine is not None:
+        hits = hits.filter(pl.col("export_id") != mine)
+    taken = set(hits["h"].to_list())
+    if own is not None:
+        taken |= set(own.filter(own.is_in(cand_h.implode())).to_list())
+    chosen, keys = choose(candidates, n, taken_values, taken, registry.hasher)
+    if chosen.height < n:
+        raise ProvenanceError("could not draw enough canaries that collide with nobody")
+    return chosen, keys, seed
+
+
+def planted(real: pl.DataFrame, rows: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, list[int]]:
+    """`real` with `rows` at seeded random places (real rows keep their order); returns
+    the frame and the canaries' positions, in the order of `rows`."""
+    total = real.height + rows.height
+    at = sorted(random.Random(seed).sample(range(total), rows.height))
+    canary = np.zeros(total, dtype=bool)
+    canary[at] = True
+    order = np.empty(total, dtype=np.int64)
+    order[~canary] = np.arange(real.height)
+    order[canary] = real.height + np.arange(rows.height)
+    return pl.concat([real, rows], how="diagonal_relaxed")[order], at
 
 
 def registry_secret_probe(registry: Registry) -> bytes:

@@ -61,12 +61,19 @@ class Fingerprint:
     """An export's identities being collected, batch by batch (`add`), before `register`.
 
     Per row, the keyed hashes of its views; rows with the same set of hashes (a
-    person's several samples) are one identity ("unit")."""
+    person's several samples) are one identity ("unit"), named by its signature (the
+    XOR of its hashes)."""
 
     hasher: Hasher
     keys: KeyColumns
     rows: int = 0
-    _parts: list[pl.DataFrame] = field(default_factory=list)
+    # Per batch: (signature of each distinct identity, then its keys as (identity index,
+    # view, h)): a person's repeated rows are dropped batch by batch, on their 64-bit
+    # signatures, so the final sort by hash sees each identity once.
+    _batches: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=list
+    )
+    _frame: pl.DataFrame | None = None
 
     def add(self, batch: pl.DataFrame) -> None:
         self.rows += batch.height
@@ -87,22 +94,48 @@ class Fingerprint:
             h[present] = self.hasher.hash_column(view, values.filter(present))
             sig ^= h  # the identity's signature: the XOR of its hashes
             hashed.append((view, present, h))
+        if not hashed:
+            return
+        sigs, first = np.unique(sig, return_index=True)  # one row per identity
+        recs, views, hs = [], [], []
         for view, present, h in hashed:
-            self._parts.append(
-                (sig[present], np.full(int(present.sum()), view, np.int16), h[present])
-            )
+            keep = present[first]
+            recs.append(np.flatnonzero(keep))
+            views.append(np.full(int(keep.sum()), view, np.int16))
+            hs.append(h[first][keep])
+        self._batches.append((sigs, np.concatenate(recs), np.concatenate(views),
+                              np.concatenate(hs)))  # fmt: skip
+        self._frame = None
+
+    def merge(self, other: Fingerprint) -> None:
+        """Add another table's fingerprint (same registry) to this one."""
+        self.rows += other.rows
+        self._batches.extend(other._batches)
+        self._frame = None
 
     def frame(self) -> pl.DataFrame:
         """(h, unit, view) once each, sorted by hash; `unit` (> 0) names an identity."""
-        if not self._parts:
+        if self._frame is not None:
+            return self._frame
+        if not self._batches:
             return pl.DataFrame(schema={"h": pl.Int64, "unit": pl.Int64, "view": pl.Int16})
-        sig, view, h = (np.concatenate(a) for a in zip(*self._parts, strict=True))
+        sizes = np.array([len(b[0]) for b in self._batches])
+        offsets = np.r_[0, np.cumsum(sizes)[:-1]]
+        sigs = np.concatenate([b[0] for b in self._batches])
+        rec = np.concatenate([b[1] + o for b, o in zip(self._batches, offsets, strict=True)])
+        view = np.concatenate([b[2] for b in self._batches])
+        h = np.concatenate([b[3] for b in self._batches])
+        _, first = np.unique(sigs, return_index=True)  # an identity seen in several batches
+        kept = np.zeros(len(sigs), dtype=bool)
+        kept[first] = True
+        m = kept[rec]
+        rec, view, h = rec[m], view[m], h[m]
+        sig = sigs[rec]
         order = np.lexsort((sig, h))
         sig, view, h = sig[order], view[order], h[order]
-        first = np.r_[True, (h[1:] != h[:-1]) | (sig[1:] != sig[:-1])]  # a person's repeats
-        sig, view, h = sig[first], view[first], h[first]
-        self._parts = [(sig, view, h)]
-        return pl.DataFrame({"h": h, "unit": sig + 1, "view": view})
+        once = np.r_[True, (h[1:] != h[:-1]) | (sig[1:] != sig[:-1])]  # a value in two columns
+        self._frame = pl.DataFrame({"h": h[once], "unit": sig[once] + 1, "view": view[once]})
+        return self._frame
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -255,45 +288,83 @@ class Registry:
         return True
 
     # -- look-ups ---------------------------------------------------------------------
-    def lookup(self, hashes: pl.Series) -> pl.DataFrame:
-        """Every registered (h, export_id, unit, view) whose hash is among `hashes`."""
+    def lookup(self, hashes: pl.Series, top: int | None = None) -> pl.DataFrame:
+        """Every registered (h, export_id, unit, view) whose hash is among `hashes`.
+
+        `top`: only the `top` exports holding the most of those hashes (counted in the
+        database, one indexed query per chunk of hashes), plus every export one of whose
+        canaries is among them. What a trace then examines in Python is bounded by
+        `top` x the hashes, however many exports the registry holds or share patients."""
         wanted = hashes.unique().sort()
-        out: list[tuple] = []
-        found_blocks: list[tuple[int, bytes]] = []
-        buckets = (wanted // (1 << (62 - BUCKET_BITS))).unique().to_list()
         wl = wanted.to_list()
+        buckets = (wanted // (1 << (62 - BUCKET_BITS))).unique().to_list()
         with self.engine.connect() as conn:
+            packed = self._blocks(conn, buckets, wanted)
+            keep = None
+            if top is not None:
+                keep = self._top_exports(conn, wl, packed, top)
+            out: list[tuple] = []
             for i in range(0, len(wl), LOOKUP_CHUNK):
-                chunk = wl[i : i + LOOKUP_CHUNK]
-                out.extend(
-                    conn.execute(
-                        select(keys.c.h, keys.c.export_id, keys.c.unit, keys.c.view).where(
-                            keys.c.h.in_(chunk)
-                        )
-                    ).all()
+                q = select(keys.c.h, keys.c.export_id, keys.c.unit, keys.c.view).where(
+                    keys.c.h.in_(wl[i : i + LOOKUP_CHUNK])
                 )
-            for i in range(0, len(buckets), LOOKUP_CHUNK):
-                chunk = buckets[i : i + LOOKUP_CHUNK]
-                found_blocks.extend(
-                    conn.execute(
-                        select(blocks.c.export_id, blocks.c.data).where(blocks.c.bucket.in_(chunk))
-                    ).all()
-                )
+                if keep is not None:
+                    q = q.where(keys.c.export_id.in_(keep))
+                out.extend(conn.execute(q).all())
         frame = pl.DataFrame(out, schema=KEY_SCHEMA, orient="row")
-        if found_blocks:
-            recs = np.frombuffer(b"".join(bytes(d) for _, d in found_blocks), dtype=RECORD)
-            counts = [len(d) // RECORD.itemsize for _, d in found_blocks]
-            eids = np.repeat(np.array([e for e, _ in found_blocks], dtype=np.int32), counts)
-            packed = pl.DataFrame(
-                {
-                    "h": recs["h"],
-                    "export_id": eids,
-                    "unit": recs["unit"],
-                    "view": recs["view"].astype(np.int16),
-                }  # fmt: skip
-            ).filter(pl.col("h").is_in(wanted.implode()))
+        if packed is not None:
+            if keep is not None:
+                packed = packed.filter(pl.col("export_id").is_in(keep))
             frame = pl.concat([frame, packed])
         return frame
+
+    def _top_exports(self, conn, wl: list[int], packed: pl.DataFrame | None, top: int):
+        """Ids of the `top` exports holding the most of the hashes `wl` (key rows in the
+        database, packed blocks in `packed`), and of every export whose canary is hit."""
+        counts: dict[int, int] = {}
+        canary: set[int] = set()
+        for i in range(0, len(wl), LOOKUP_CHUNK):
+            q = (
+                select(keys.c.export_id, func.count(), func.min(keys.c.unit))
+                .where(keys.c.h.in_(wl[i : i + LOOKUP_CHUNK]))
+                .group_by(keys.c.export_id)
+            )
+            for eid, n, low in conn.execute(q):
+                counts[eid] = counts.get(eid, 0) + n
+                if low < 0:
+                    canary.add(eid)
+        if packed is not None and packed.height:
+            per = packed.group_by("export_id").agg(pl.len(), pl.col("unit").min())
+            for eid, n, low in per.iter_rows():
+                counts[eid] = counts.get(eid, 0) + n
+                if low < 0:
+                    canary.add(eid)
+        best = sorted(counts, key=lambda e: (-counts[e], e))[:top]
+        return sorted(set(best) | canary)
+
+    def _blocks(self, conn, buckets: list[int], wanted: pl.Series) -> pl.DataFrame | None:
+        """(h, export_id, unit, view) of the packed blocks (large exports) among `wanted`."""
+        found_blocks: list[tuple[int, bytes]] = []
+        for i in range(0, len(buckets), LOOKUP_CHUNK):
+            chunk = buckets[i : i + LOOKUP_CHUNK]
+            found_blocks.extend(
+                conn.execute(
+                    select(blocks.c.export_id, blocks.c.data).where(blocks.c.bucket.in_(chunk))
+                ).all()
+            )
+        if not found_blocks:
+            return None
+        recs = np.frombuffer(b"".join(bytes(d) for _, d in found_blocks), dtype=RECORD)
+        counts = [len(d) // RECORD.itemsize for _, d in found_blocks]
+        eids = np.repeat(np.array([e for e, _ in found_blocks], dtype=np.int32), counts)
+        return pl.DataFrame(
+            {
+                "h": recs["h"],
+                "export_id": eids,
+                "unit": recs["unit"],
+                "view": recs["view"].astype(np.int16),
+            }  # fmt: skip
+        ).filter(pl.col("h").is_in(wanted.implode()))
 
     def canary_keys(self) -> pl.DataFrame:
         """(h, export_id, unit, view) of every canary of every export (a few per export)."""

@@ -42,7 +42,11 @@ NOISE = 0.01
 CANARY_WEIGHT = math.log(1e4)
 MIN_ROWS = 3
 MIN_SHARE = 0.002
-MAX_SOURCES = 5
+MAX_SOURCES = 5  # sources named one after the other (rows explained set aside)
+# Exports examined: those holding the most of the file's hashes (counted in the
+# database), plus any whose canary is in the file. The true source holds every row; an
+# export sharing patients with it holds a share; 64 leaves room for many such.
+MAX_CANDIDATES = 64
 MAX_LISTED = 10
 MAX_CONFIDENCE = 0.9999  # never "certain": a file can be forged from several sources
 LIST_FLOOR = 0.01  # candidates less likely than this (and not a source) are not listed
@@ -170,7 +174,7 @@ def attribute(found: pl.DataFrame, registry: Registry) -> tuple[int, list[tuple]
     n_keyed = found["row"].n_unique() if found.height else 0
     if n_keyed == 0:
         return 0, []
-    hits = registry.lookup(found["h"])
+    hits = registry.lookup(found["h"], top=MAX_CANDIDATES)
     matches = _row_matches(found, hits)
     if matches.height == 0:
         return n_keyed, []
