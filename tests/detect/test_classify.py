@@ -123,6 +123,18 @@ def test_postcode_and_city_side_by_side():
     assert out["C02"].category == "city"
 
 
+def test_family_names_beside_a_postcode_stay_family_names():
+    # Regression (tuning seeds 40, 43 of bench_mutations): in a shuffled export with
+    # opaque headers, a column of family names landed right after the postcode and was
+    # taken for the commune by place alone.
+    out = _classify({"C01": pick(POSTCODES), "C02": pick(LAST), "C03": pick(CITIES)})
+    assert out["C01"].category == "postcode"
+    assert out["C02"].category == "last_name"
+    assert out["C03"].category == "city"
+    before = _classify({"C01": pick(LAST), "C02": pick(POSTCODES)})
+    assert before["C01"].category == "last_name"
+
+
 @pytest.mark.parametrize(
     ("header", "values", "category"),
     [

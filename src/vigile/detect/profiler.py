@@ -544,6 +544,10 @@ PAIR_PROBE_SHARE = 0.3
 # Share of cells that are commune names from which a column is a column of communes
 # (family names that are also communes, like "Laval", stay far below it).
 COMMUNE_SHARE = 0.7
+# Share of cells in the family-name lexicon from which a column beside a postcode is not
+# taken for its commune by place (tuning seeds: family names 0.67-0.73 with communes
+# 0.08-0.13; commune columns 0.31-0.38 with communes 0.50-0.57).
+FAMILY_NAME_SHARE = 0.5
 
 
 def _name_candidates(a: _Acc, beside_postcode: bool, add) -> None:
@@ -572,7 +576,10 @@ def _name_candidates(a: _Acc, beside_postcode: bool, add) -> None:
         return
     if s("organisation") >= 0.3 or clinical >= 0.1 or not many:
         return
-    if alpha >= 0.8 and beside_postcode and s("insurer") < 0.3:
+    # Place is weak evidence in a reordered export: a column beside the postcode is the
+    # commune unless its content reads as family names far more than as communes.
+    family_names = s("surname") >= FAMILY_NAME_SHARE and s("surname") > s("commune")
+    if alpha >= 0.8 and beside_postcode and s("insurer") < 0.3 and not family_names:
         add("city", 0.75, alpha)
         return
     if alpha >= 0.8 and s("city_marker") >= 0.15 and s("surname") < 0.3:
