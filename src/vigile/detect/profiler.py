@@ -428,6 +428,12 @@ class ColumnProfiler:
         if self._thing_dates(i):
             hit = None if hit is not None and hit.category in DATES else hit
             cands = [c for c in cands if c.category not in DATES]
+        if (
+            hit is not None
+            and hit.hint in GENERIC_DATE_HINTS
+            and any(c.category == "birth_date" for c in cands)
+        ):
+            hit = None  # `DATE` says a date, not whose: birth-date content tells more
         if hit is not None:
             cands = _apply_header(a, hit.category, hit.detector, hit.strength, cands)
         if not cands:
@@ -436,6 +442,9 @@ class ColumnProfiler:
 
 
 PERSON_NAMES = ("last_name", "first_name")
+# Header hints that say "a date" and nothing of whose (an abbreviation of "Date de
+# naissance" cut to `DATE` is one): they do not turn birth-date content into `date`.
+GENERIC_DATE_HINTS = frozenset({"date", "dt"})
 DATES = ("date", "birth_date")
 ORGANISATION_SHARE = 0.3  # cells naming an establishment (organisations.VALUE_WORDS)
 
