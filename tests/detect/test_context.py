@@ -95,7 +95,9 @@ def test_flag_read_by_a_sex_column_written_with_accents():
     df = pl.DataFrame(
         {
             "S": ["Féminin", "Masculin"] * n,
-            "PREG": ["OUI" if i % 4 == 0 else ("NON" if i % 2 == 0 else None) for i in range(2 * n)],
+            "PREG": [
+                "OUI" if i % 4 == 0 else ("NON" if i % 2 == 0 else None) for i in range(2 * n)
+            ],
         }
     )
     assert sex_codes(dict(df["S"].value_counts().iter_rows()))

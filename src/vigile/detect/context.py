@@ -93,7 +93,7 @@ def sex_codes(values: dict[str, int] | None) -> bool:
 
 
 def sex_of(value: str | None) -> str | None:
-    """"F", "M" or None for one sex code, folded like `sex_codes` reads it ("Féminin")."""
+    """The sex ("F", "M" or None) of one code, folded as `sex_codes` reads it ("Féminin")."""
     v = fold(value or "").strip(" .")
     return "F" if v in FEMALE else "M" if v in MALE else None
 
