@@ -123,6 +123,28 @@ def test_postcode_and_city_side_by_side():
     assert out["C02"].category == "city"
 
 
+def test_a_bare_date_header_does_not_hide_birth_dates():
+    # Regression: `Date naissance` abbreviated to `DATE` (bench_mutations' truncations)
+    # turned birth-date content (1930-2019) into `date`; a named event date stays `date`.
+    out = _classify({"DATE": dates(1930, 2019), "DT_PRELEV": dates(1930, 2019),
+                     "DATE_2": dates(2016, 2019)})  # fmt: skip
+    assert out["DATE"].category == "birth_date"
+    assert out["DT_PRELEV"].category == "date"
+    assert out["DATE_2"].category == "date"
+
+
+def test_family_names_beside_a_postcode_stay_family_names():
+    # Regression (tuning seeds 40, 43 of bench_mutations): in a shuffled export with
+    # opaque headers, a column of family names landed right after the postcode and was
+    # taken for the commune by place alone.
+    out = _classify({"C01": pick(POSTCODES), "C02": pick(LAST), "C03": pick(CITIES)})
+    assert out["C01"].category == "postcode"
+    assert out["C02"].category == "last_name"
+    assert out["C03"].category == "city"
+    before = _classify({"C01": pick(LAST), "C02": pick(POSTCODES)})
+    assert before["C01"].category == "last_name"
+
+
 @pytest.mark.parametrize(
     ("header", "values", "category"),
     [

@@ -1,5 +1,7 @@
 """Cross-column rules: place and relation name what content alone cannot."""
 
+import unicodedata
+
 import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
@@ -85,6 +87,28 @@ def test_flag_filled_only_for_women():
     assert female_only(*counts["PREG"]) and not female_only(*counts["URGENT"])
 
 
+def test_flag_read_by_a_sex_column_written_with_accents():
+    # Regression (tuning seeds 23, 25 of bench_mutations): sex written "Féminin"/"Masculin"
+    # was lowercased but not folded, so no row read as a woman's and a pregnancy flag
+    # under an opaque or abbreviated header stayed unnamed.
+    n = 200
+    df = pl.DataFrame(
+        {
+            "S": ["Féminin", "Masculin"] * n,
+            "PREG": [
+                "OUI" if i % 4 == 0 else ("NON" if i % 2 == 0 else None) for i in range(2 * n)
+            ],
+        }
+    )
+    assert sex_codes(dict(df["S"].value_counts().iter_rows()))
+    assert flag_by_sex(df, "S", ["PREG"]) == {"PREG": (n, 0)}
+    from vigile.detect import classify
+
+    df = df.with_columns(pl.Series("ID", [f"{i:06d}" for i in range(2 * n)]))
+    got = {c.name: c.category for c in classify(df.rename({"PREG": "C07"}))}
+    assert got["C07"] == "health_condition"
+
+
 def test_profiler_names_columns_by_context_with_meaningless_headers():
     # The generator's meaningless-header export: member number, pregnancy flag and login
     # have no telling content; their place and their relation to other columns decide.
@@ -114,7 +138,9 @@ def test_profiler_names_columns_by_context_with_meaningless_headers():
     assert not wrong
 
 
-_SEXES = st.sampled_from(["F", " f ", "Mme", "M", "m.", "H", "2", "1", "x", "", None])
+_SEXES = st.sampled_from(
+    ["F", " f ", "Mme", "M", "m.", "H", "2", "1", "x", "", None, "Féminin", "MASCULIN", "Fémme"]
+)
 _FLAGS = st.sampled_from(["OUI", " ", "", None, "NON", "x"])
 
 
@@ -123,7 +149,8 @@ def test_flag_by_sex_counts_like_a_row_by_row_reference(rows):
     df = pl.DataFrame(rows, schema={"S": pl.String, "F": pl.String}, orient="row")
 
     def sex(v):
-        v = (v or "").strip().lower().strip(" .")
+        v = unicodedata.normalize("NFKD", (v or "").strip().lower())
+        v = "".join(ch for ch in v if not unicodedata.combining(ch)).strip(" .")
         return "F" if v in FEMALE else "M" if v in MALE else None
 
     filled = [(sex(s), bool(f and f.strip())) for s, f in rows]

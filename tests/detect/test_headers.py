@@ -42,3 +42,25 @@ def test_header_hints(header, category):
 )
 def test_meaningless_or_decoy_headers_have_no_hint(header):
     assert best_header_hit(header) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "category"),
+    [
+        # Regression: dots that only separate words (bench_mutations' style 5) were read as a
+        # table qualifier, leaving `date` of a birth date and `naissance` of a birth name.
+        ("birth.date", "birth_date"), ("nom.naissance", "last_name"),
+        ("date.prelevement", "date"), ("PAT_birth.date", "birth_date"),
+        ("tbl_nom.naissance_2", "last_name"), ("Patient.NomPatronymique", "last_name"),
+        # A table qualifier still goes: the part after the dot names the column.
+        ("T_EXAM.NOM", "last_name"), ("Patient.ddn", "birth_date"), ("LIS.PRENOM", "first_name"),
+        # Regression: an identifier word qualified by an insurer is the member number, not
+        # an account's login.
+        ("IDENTIFIANT_AMC", "insurance"), ("identifiantAmc", "insurance"),
+        ("Identifiant AMC", "insurance"), ("PAT_IDENTIFIANT_AMC", "insurance"),
+        ("IDENTIFIANT", "login"), ("ID_WEB", "login"), ("PAT_IDENTIFIANT", "login"),
+    ],
+)  # fmt: skip
+def test_dotted_words_and_qualified_identifiers(header, category):
+    hit = best_header_hit(header)
+    assert hit is not None and hit.category == category

@@ -92,25 +92,28 @@ def sex_codes(values: dict[str, int] | None) -> bool:
     return bool(folded & FEMALE) and bool(folded & MALE) and folded <= FEMALE | MALE
 
 
+def sex_of(value: str | None) -> str | None:
+    """The sex ("F", "M" or None) of one code, folded as `sex_codes` reads it ("Féminin")."""
+    v = fold(value or "").strip(" .")
+    return "F" if v in FEMALE else "M" if v in MALE else None
+
+
 def flag_by_sex(
     batch: pl.DataFrame, sex_col: str, flag_cols: list[str]
 ) -> dict[str, tuple[int, int]]:
     """flag column -> (non-empty cells on rows of women, non-empty cells on rows of men)."""
     if not flag_cols:
         return {}
-    sex = (
-        pl.col(sex_col)
-        .str.strip_chars()
-        .str.to_lowercase()
-        .str.strip_chars(" .")
-        .replace_strict({**dict.fromkeys(FEMALE, "F"), **dict.fromkeys(MALE, "M")}, default=None)
-    )
     filled = [
         (pl.col(c).str.strip_chars().str.len_bytes() > 0).fill_null(False).alias(c)
         for c in flag_cols
     ]
     # Few distinct (sex, flags) combinations: group the raw cells first, then map those.
+    # The sex codes are mapped one distinct value at a time, folded as `sex_codes` folds
+    # them: a lowercase-only mapping missed every "Féminin" row.
     combos = batch.group_by([sex_col, *flag_cols]).len(name="\0n")
+    codes = {v: sex_of(v) for v in combos[sex_col].unique().to_list() if v is not None}
+    sex = pl.col(sex_col).replace_strict(codes, default=None, return_dtype=pl.String)
     df = combos.select(sex.alias("_sex"), *filled, pl.col("\0n"))
     counts = df.group_by("_sex").agg(
         [pl.col("\0n").filter(pl.col(c)).sum().alias(c) for c in flag_cols]

@@ -68,16 +68,46 @@ def _core(name: str) -> str:
     return tail if dot and re.search(r"[A-Za-z]", head) and re.search(r"[A-Za-z]", tail) else name
 
 
+# Words that name an identifier: before an insurer's name they make its member number
+# (`Identifiant AMC`, `ID mutuelle` read as `num AMC`), not an account's login.
+IDENTIFIER_WORDS = frozenset({"identifiant", "id", "ident", "identifier"})
+
+
+def _member_number(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """`identifiant amc` -> `num amc`: an identifier word qualified by an insurer hint."""
+    insurer = {h for det, _, h, _ in _hints() if det == "insurer"}
+    for i, t in enumerate(tokens[:-1]):
+        if t in IDENTIFIER_WORDS and tokens[i + 1 :] in insurer:
+            return (*tokens[:i], "num", *tokens[i + 1 :])
+    return tokens
+
+
 @cache
 def header_hits(name: str) -> tuple[HeaderHit, ...]:
     """All hint hits for a header, best first (whole-header hits, then longest hint).
-    A numbered suffix (`MDP_1`, `Tel 2`) does not weaken a whole-header hit."""
-    name = _core(name)
+    A numbered suffix (`MDP_1`, `Tel 2`) does not weaken a whole-header hit.
+    A dotted header is a table qualifier and a name (`T_EXAM.NOM`), unless the whole
+    header holds a longer hint (`birth.date`, `PAT_nom.naissance`: dots between words)."""
+    core = _core(name)
+    if core == name:
+        return _hits(name)
+    whole, part = _hits(name), _hits(core)
+    if whole and (not part or _longest(whole) > _longest(part)):
+        return whole
+    return part
+
+
+def _longest(hits: tuple[HeaderHit, ...]) -> int:
+    return max(len(h.hint.replace(" ", "")) for h in hits)
+
+
+def _hits(name: str) -> tuple[HeaderHit, ...]:
     tokens = header_tokens(name)
     if not tokens or MEANINGLESS.match(name.strip()):
         return ()
     while len(tokens) > 1 and tokens[-1].isdigit():
         tokens = tokens[:-1]
+    tokens = _member_number(tokens)
     compact = "".join(tokens)
     present = frozenset(tokens)
     hits: list[tuple[float, int, HeaderHit]] = []

@@ -428,6 +428,12 @@ class ColumnProfiler:
         if self._thing_dates(i):
             hit = None if hit is not None and hit.category in DATES else hit
             cands = [c for c in cands if c.category not in DATES]
+        if (
+            hit is not None
+            and hit.hint in GENERIC_DATE_HINTS
+            and any(c.category == "birth_date" for c in cands)
+        ):
+            hit = None  # `DATE` says a date, not whose: birth-date content tells more
         if hit is not None:
             cands = _apply_header(a, hit.category, hit.detector, hit.strength, cands)
         if not cands:
@@ -436,6 +442,9 @@ class ColumnProfiler:
 
 
 PERSON_NAMES = ("last_name", "first_name")
+# Header hints that say "a date" and nothing of whose (an abbreviation of "Date de
+# naissance" cut to `DATE` is one): they do not turn birth-date content into `date`.
+GENERIC_DATE_HINTS = frozenset({"date", "dt"})
 DATES = ("date", "birth_date")
 ORGANISATION_SHARE = 0.3  # cells naming an establishment (organisations.VALUE_WORDS)
 
@@ -544,6 +553,10 @@ PAIR_PROBE_SHARE = 0.3
 # Share of cells that are commune names from which a column is a column of communes
 # (family names that are also communes, like "Laval", stay far below it).
 COMMUNE_SHARE = 0.7
+# Share of cells in the family-name lexicon from which a column beside a postcode is not
+# taken for its commune by place (tuning seeds: family names 0.67-0.73 with communes
+# 0.08-0.13; commune columns 0.31-0.38 with communes 0.50-0.57).
+FAMILY_NAME_SHARE = 0.5
 
 
 def _name_candidates(a: _Acc, beside_postcode: bool, add) -> None:
@@ -572,7 +585,10 @@ def _name_candidates(a: _Acc, beside_postcode: bool, add) -> None:
         return
     if s("organisation") >= 0.3 or clinical >= 0.1 or not many:
         return
-    if alpha >= 0.8 and beside_postcode and s("insurer") < 0.3:
+    # Place is weak evidence in a reordered export: a column beside the postcode is the
+    # commune unless its content reads as family names far more than as communes.
+    family_names = s("surname") >= FAMILY_NAME_SHARE and s("surname") > s("commune")
+    if alpha >= 0.8 and beside_postcode and s("insurer") < 0.3 and not family_names:
         add("city", 0.75, alpha)
         return
     if alpha >= 0.8 and s("city_marker") >= 0.15 and s("surname") < 0.3:
