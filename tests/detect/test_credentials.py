@@ -28,6 +28,10 @@ def _classify(columns: dict[str, list]) -> dict[str, str | None]:
     return {f.name: f.category for f in classify(df)}
 
 
+# Code points Python 3.11's Unicode database (14.0) leaves unassigned are excluded: polars'
+# Rust regex knows a newer Unicode, where some are letters (U+31350, CJK Extension H, made
+# `00000\U00031350` a password for polars and not for the oracle). Real text is assigned.
+_any_text = st.characters(exclude_categories=("Cn", "Cs"))
 _password_like = st.text(alphabet=ALPHABET + "éà ", min_size=0, max_size=20)
 _hash_like = st.sampled_from(["md5", "sha1", "sha256", "sha512"]).flatmap(
     lambda name: st.binary(min_size=1, max_size=12).map(
@@ -37,7 +41,9 @@ _hash_like = st.sampled_from(["md5", "sha1", "sha256", "sha512"]).flatmap(
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.one_of(_password_like, st.text(max_size=20)), min_size=1, max_size=30))
+@given(
+    st.lists(st.one_of(_password_like, st.text(_any_text, max_size=20)), min_size=1, max_size=30)
+)
 def test_plain_expression_equals_its_oracle(values):
     values = [v.strip() for v in values]
     assert _eval(password.is_plain, values) == [password.is_plain_value(v) for v in values]
@@ -54,7 +60,9 @@ def test_digests_in_hex_and_base64_are_hashes(digests):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(_password_like, st.text(max_size=30)), min_size=1, max_size=30))
+@given(
+    st.lists(st.one_of(_password_like, st.text(_any_text, max_size=30)), min_size=1, max_size=30)
+)
 def test_hash_and_login_expressions_equal_their_oracles(values):
     values = [v.strip() for v in values]
     assert _eval(password.is_hash, values) == [password.hash_kind(v) is not None for v in values]
