@@ -9,6 +9,9 @@ generated once per size into --workdir and reused. No personal value is printed.
     python benchmarks/bench_link_engines.py                          # 1.5 M, 5 M, 10 M
     python benchmarks/bench_link_engines.py --patients 1500000 --engines duckdb spark
     python benchmarks/bench_link_engines.py --rows 20000 --patients 60000   # quick
+    python benchmarks/bench_link_engines.py --patients 5000000 --engines spark \
+        --workdir /tmp/w --results benchmarks/results/link_engines.jsonl   # one at a time
+    python benchmarks/bench_link_engines.py --report --results … --plot docs/link_engines.png
 
 Spark runs `local[2]` by default (--spark-master to change it); give the driver memory
 with --spark-driver-memory (default 6g). The machine may be shared: say so with figures.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,21 +33,24 @@ from pathlib import Path
 import polars as pl
 
 
-def _tree_rss(pid: int) -> int:
+def _tree(pid: int) -> tuple[int, dict[int, float]]:
+    """RSS of a process tree (bytes) and each member's CPU seconds (user + system)."""
     import psutil
 
     try:
         p = psutil.Process(pid)
         procs = [p, *p.children(recursive=True)]
     except psutil.Error:
-        return 0
-    total = 0
+        return 0, {}
+    total, cpu = 0, {}
     for q in procs:
         try:
             total += q.memory_info().rss
+            t = q.cpu_times()
+            cpu[q.pid] = t.user + t.system
         except psutil.Error:
             pass
-    return total
+    return total, cpu
 
 
 def data(work: Path, rows: int, patients: int, seed: int) -> tuple[Path, Path, Path]:
@@ -128,7 +135,19 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None, help="Reuse generated files here.")
     ap.add_argument("--spark-master", default="local[2]")
     ap.add_argument("--spark-driver-memory", default="6g")
-    ap.add_argument("--shuffle-partitions", type=int, default=16)
+    ap.add_argument("--shuffle-partitions", type=int, default=4)
+    ap.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="Append each run's JSON row to this file (figures survive a stop).",
+    )
+    ap.add_argument(
+        "--report", action="store_true", help="Only print the table of --results and write --plot."
+    )
+    ap.add_argument(
+        "--plot", type=Path, default=None, help="Write the text plot of --results here."
+    )
     ap.add_argument("--one", choices=["duckdb", "spark"], help=argparse.SUPPRESS)
     ap.add_argument("--leak", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--patients-file", type=Path, help=argparse.SUPPRESS)
@@ -137,6 +156,14 @@ def main() -> None:
     args = ap.parse_args()
     if args.one:
         one_run(args)
+        return
+    if args.report:
+        rows = [json.loads(ln) for ln in args.results.read_text().splitlines() if ln.strip()]
+        print_table(rows)
+        print()
+        print(text_plot(rows))
+        if args.plot:
+            args.plot.write_text(text_plot(rows) + "\n")
         return
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-engines-"))
@@ -160,12 +187,15 @@ def main() -> None:
             ]  # fmt: skip
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
             peak = 0
+            cpu: dict[int, float] = {}
             done = threading.Event()
 
-            def watch(pid: int = proc.pid, ev: threading.Event = done) -> None:
+            def watch(pid: int = proc.pid, ev: threading.Event = done, seen: dict = cpu) -> None:
                 nonlocal peak
                 while not ev.is_set():
-                    peak = max(peak, _tree_rss(pid))
+                    rss, times = _tree(pid)
+                    peak = max(peak, rss)
+                    seen.update(times)
                     time.sleep(0.5)
 
             w = threading.Thread(target=watch, daemon=True)
@@ -174,26 +204,56 @@ def main() -> None:
             done.set()
             w.join()
             if proc.returncode != 0:
-                print(f"{engine} on {n:,} patients failed (exit {proc.returncode})")
+                print(f"{engine} on {n:,} patients failed (exit {proc.returncode})", flush=True)
                 continue
             row = json.loads(stdout.strip().splitlines()[-1])
             row["patients_db"] = n
+            row["leak_rows"] = args.rows
             row["peak_rss_gb"] = round(peak / 1e9, 2)
+            # CPU seconds of the whole tree (the Spark JVM included), sampled every 0.5 s:
+            # on a shared machine, wall time says how long one waited, CPU what it cost.
+            row["cpu_s"] = round(sum(cpu.values()), 1)
+            row["load_avg"] = round(os.getloadavg()[0], 1)
+            row["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             table.append(row)
+            if args.results:
+                with args.results.open("a") as f:
+                    f.write(json.dumps(row) + "\n")
             pairs[engine] = set(pl.read_parquet(out).iter_rows())
             print(json.dumps(row), flush=True)
-        if len(pairs) == 2:
-            a, b = pairs.values()
+        # pairs of both engines at this size, from this run or an earlier one (--workdir)
+        done_pairs = {e: work / f"pairs-{e}-{n}.parquet" for e in ("duckdb", "spark")}
+        if all(p.exists() for p in done_pairs.values()):
+            a, b = (set(pl.read_parquet(p).iter_rows()) for p in done_pairs.values())
             print(f"{n:,} patients: identical match sets: {a == b} ({len(a)} vs {len(b)}; "
-                  f"{len(a ^ b)} pairs differ)")  # fmt: skip
+                  f"{len(a ^ b)} pairs differ)", flush=True)  # fmt: skip
     print()
-    print("| patients | engine | wall s | Splink pass s | peak RSS GB | precision | recall |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print_table(table)
+
+
+def print_table(table: list[dict]) -> None:
+    print("| leak rows | patients | engine | wall s | Splink pass s | CPU s | peak RSS GB "
+          "| precision | recall | load |")  # fmt: skip
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in table:
         print(
-            f"| {r['patients_db']:,} | {r['engine']} | {r['wall_s']} | {r.get('splink_pass_s')} "
-            f"| {r['peak_rss_gb']} | {r['precision']} | {r['recall']} |"
+            f"| {r.get('leak_rows', '')} | {r['patients_db']:,} | {r['engine']} | {r['wall_s']} "
+            f"| {r.get('splink_pass_s')} | {r.get('cpu_s', '')} | {r['peak_rss_gb']} "
+            f"| {r['precision']} | {r['recall']} | {r.get('load_avg', '')} |"
         )
+
+
+def text_plot(table: list[dict], width: int = 60) -> str:
+    """Wall seconds against the patient count, as text bars (matplotlib is not a
+    dependency of vigile): one bar per run, both engines, scaled to the largest."""
+    rows = sorted(table, key=lambda r: (r["patients_db"], r["engine"]))
+    top = max((r["wall_s"] for r in rows), default=1) or 1
+    lines = [f"wall seconds, {width} columns = {top:,.0f} s (machine shared: see load)"]
+    for r in rows:
+        bar = ("#" if r["engine"] == "spark" else "=") * max(1, round(width * r["wall_s"] / top))
+        lines.append(f"{r['patients_db'] / 1e6:5.2f} M {r['engine']:<6} {bar} {r['wall_s']:,.0f}")
+    lines.append("= duckdb   # spark local[2]")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -25,12 +25,13 @@ def tree(tmp_path_factory):
     with open(odd, "wb") as fh:
         fh.write(b"a;b\n1;2\n")
     files = [os.fsencode(str(p)) for p in root.rglob("*") if p.is_file()]
-    return sorted(set(files) | {odd})
+    return root, sorted(set(files) | {odd})
 
 
 def test_same_findings_as_one_machine(spark, tree):
     from vigile.scan.sweep_spark import RESULT_FIELDS, inspect_files_spark
 
+    _, tree = tree
     got = inspect_files_spark(spark, tree, sample_rows=1000, partitions=3)
     assert got.height == len(tree)
     by_path = {r["path"]: r for r in got.iter_rows(named=True)}
@@ -43,3 +44,32 @@ def test_same_findings_as_one_machine(spark, tree):
             assert (list(w) if isinstance(w, list | tuple) else w) == have[k], k
         statuses.add(have["status"])
     assert "found" in statuses and len(statuses) >= 2
+
+
+def _seen(result) -> list[tuple]:
+    return [(f.path, f.status, f.categories, f.persons, f.tables, f.not_read) for f in result.files]
+
+
+def test_incremental_index_on_spark(spark, tree, tmp_path):
+    """The Spark runner keeps the one-machine sweep's index: an unchanged tree is not read
+    again, a changed file alone is, and the findings are the local pool's."""
+    from vigile.scan.sweep_spark import sweep_spark
+
+    root, _ = tree
+    local = sweep.sweep([root], index=tmp_path / "local.db", workers=1, sample_rows=1000)
+    first = sweep_spark([root], spark, index=tmp_path / "spark.db", sample_rows=1000)
+    assert _seen(first) == _seen(local)
+    assert first.inspected == local.inspected >= 4
+    assert any(f.status == "found" for f in first.files)
+
+    second = sweep_spark([root], spark, index=tmp_path / "spark.db", sample_rows=1000)
+    assert second.inspected == 0 and all(f.cached for f in second.files)
+    assert _seen(second) == _seen(first)
+
+    with open(root / "stock.csv", "a") as fh:
+        fh.write("B1;1\n")
+    third = sweep_spark([root], spark, index=tmp_path / "spark.db", sample_rows=1000)
+    assert third.inspected == 1
+    assert [f.path for f in third.files if not f.cached] == [
+        f.path for f in first.files if f.path.endswith("stock.csv")
+    ]

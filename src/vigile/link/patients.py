@@ -109,7 +109,11 @@ def protection_flag(e: pl.Expr) -> pl.Expr:
     )
 
 
-def _identity_exprs(roles: Roles) -> list[pl.Expr]:
+def identity_exprs(roles: Roles) -> list[pl.Expr]:
+    """The `id_*` columns (raw identity as the patient table spells it, for the exposure
+    records and the letters) from a table's column roles: one definition for the
+    one-machine reader and the Spark engine (`spark_patients`)."""
+
     def raw(col: str | None) -> pl.Expr:
         return pl.col(col).str.strip_chars() if col else pl.lit(None, dtype=pl.String)
 
@@ -161,7 +165,7 @@ def load_patients(
                 elif id_column not in batch.columns:
                     raise RoleError(f"--id-column: no column named {id_column!r}")
                 exprs = [pl.col(id_column).str.strip_chars().alias("patient_id")]
-                exprs += _identity_exprs(roles)
+                exprs += identity_exprs(roles)
             if roles.protection:
                 protected = on_distinct(
                     batch, [roles.protection], protection_flag(pl.col(roles.protection))

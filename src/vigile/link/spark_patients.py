@@ -23,11 +23,7 @@ from ..detect import classify
 from ..triage.roles import Roles
 from ..triage.spark import SparkTriageError, display_source, read_source, source_error
 from .fields import FIELDS, linkage_fields, on_distinct, tidy
-from .patients import IDENTITY_FIELDS, PatientsError, protection_flag
-
-# The identity columns are built exactly as on one machine (one definition; patients.py
-# has no public name for it yet).
-from .patients import _identity_exprs as identity_exprs
+from .patients import IDENTITY_FIELDS, PatientsError, identity_exprs, protection_flag
 from .roles import IDENTITY_HELP, RoleError, can_identify, infer_id_column, infer_roles
 
 CLASSIFY_ROWS = 50_000  # as load_patients: the detection engine looks at this many rows

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+from urllib.parse import urlsplit
 
 PYSPARK_HELP = "the Spark engine needs pyspark: pip install 'vigile[spark]'"
 CONNECT_HELP = "Spark Connect needs its client libraries: pip install 'pyspark[connect]>=4,<5'"
@@ -21,6 +24,15 @@ JAVA_HELP = (
 )
 # Small default shuffle width: vigile's tables are narrow, and local runs have few cores.
 DEFAULT_SHUFFLE_PARTITIONS = 8
+# A master or Spark Connect server must answer a TCP connection within this many seconds
+# (Spark's standalone client would retry for a minute, Spark Connect's for longer).
+CONNECT_TIMEOUT_S = 10.0
+# ... and the first job must run within this many seconds (a master with no free worker
+# otherwise waits forever for resources).
+START_TIMEOUT_S = float(os.environ.get("VIGILE_SPARK_START_TIMEOUT", "300"))
+# JDBC drivers added to the sessions vigile creates when the machine has them (Debian's
+# libpostgresql-jdbc-java), so that `--patients jdbc:postgresql://…` needs no --jars.
+JDBC_JARS = ("/usr/share/java/postgresql.jar",)
 
 
 class SparkUnavailable(RuntimeError):
@@ -70,6 +82,57 @@ def check_java() -> None:
         raise SparkUnavailable(f"{JAVA_HELP} (found Java {major})")
 
 
+def _endpoints(url: str, default_port: int) -> list[tuple[str, int]]:
+    """host:port pairs of `spark://h1:7077,h2:7077` or `sc://host:15002/;token=…`."""
+    rest = url.split("://", 1)[1].split("/", 1)[0]
+    out = []
+    for part in rest.split(","):
+        parsed = urlsplit("//" + part.split(";", 1)[0])
+        if parsed.hostname:
+            out.append((parsed.hostname, parsed.port or default_port))
+    return out
+
+
+def check_reachable(url: str, default_port: int, what: str) -> None:
+    """Fail in seconds, in one line, when no endpoint of a master/Connect URL answers.
+
+    Hand-written: Spark has no connect timeout for these (its standalone client retries
+    registration three times 20 s apart); a plain TCP connect says the same sooner."""
+    endpoints = _endpoints(url, default_port)
+    for host, port in endpoints:
+        try:
+            with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+                return
+        except OSError:
+            continue
+    where = ", ".join(f"{h}:{p}" for h, p in endpoints) or url
+    raise SparkUnavailable(
+        f"cannot reach {what} at {where} within {CONNECT_TIMEOUT_S:.0f} s; check the URL and "
+        "that the server runs and accepts connections from this machine"
+    )
+
+
+def _first_job(spark, timeout: float) -> None:
+    """Run one small job; cancel it and stop the session when nothing runs it in time."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            spark.range(1).count()
+        except BaseException as e:  # noqa: BLE001 - reported by the caller in one line
+            failed.append(e)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        spark.sparkContext.cancelAllJobs()
+        spark.stop()
+        raise TimeoutError(f"no executor ran a job within {timeout:.0f} s")
+    if failed:
+        raise failed[0]
+
+
 def spark_available() -> str | None:
     """None when a local Spark can start here, else the one-line reason."""
     try:
@@ -100,6 +163,7 @@ def get_spark(
             import grpc  # noqa: F401
         except ImportError:
             raise SparkUnavailable(CONNECT_HELP) from None
+        check_reachable(connect, 15002, "Spark Connect")
         try:
             return SparkSession.builder.remote(connect).appName(app_name).getOrCreate()
         except Exception as e:  # noqa: BLE001 - one line, no stack
@@ -107,6 +171,8 @@ def get_spark(
                 f"cannot reach Spark Connect at {connect} ({type(e).__name__}); check the "
                 "URL (sc://host:15002) and that the server runs"
             ) from None
+    if master and master.startswith("spark://"):
+        check_reachable(master, 7077, "the Spark master")
     check_java()
     from splink.backends.spark import similarity_jar_location
 
@@ -119,7 +185,9 @@ def get_spark(
     elif not os.environ.get("PYSPARK_GATEWAY_PORT"):  # not under spark-submit
         builder = builder.master("local[*]")
     settings = {
-        "spark.jars": similarity_jar_location(),
+        "spark.jars": ",".join(
+            [similarity_jar_location(), *(j for j in JDBC_JARS if os.path.exists(j))]
+        ),
         "spark.sql.shuffle.partitions": str(DEFAULT_SHUFFLE_PARTITIONS),
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.ui.showConsoleProgress": "false",
@@ -138,10 +206,11 @@ def get_spark(
     try:
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
-        spark.range(1).count()  # a job: the master is reachable and executors start
+        _first_job(spark, START_TIMEOUT_S)  # the master is reachable and executors start
     except Exception as e:  # noqa: BLE001 - one line, no JVM stack
+        why = str(e) if isinstance(e, TimeoutError) else type(e).__name__
         raise SparkUnavailable(
-            f"cannot start Spark on {master or 'local'} ({type(e).__name__}); check "
+            f"cannot start Spark on {master or 'local'} ({why}); check "
             "--spark-master (spark://host:7077, yarn, k8s://…, local[N]) and that the "
             "cluster accepts applications"
         ) from None

@@ -64,6 +64,10 @@ FILE_SECONDS = 600.0  # a file whose inspection takes longer ends its worker pro
 IN_FLIGHT_PER_WORKER = 4  # files handed to the pool at once: a crash re-runs only these
 
 Inspect = Callable[[str | bytes, int], dict]
+# Runs the inspection of (sha256, path) pairs and yields (sha256, result or None): the
+# local process pool (`_inspect_all`) or Spark's executors (`sweep_spark.spark_runner`).
+# The walk, the hashing and the incremental index stay in `sweep`, on this machine.
+Runner = Callable[[list[tuple[str, str]]], Iterable[tuple[str, dict | None]]]
 
 
 @dataclass(frozen=True)
@@ -401,13 +405,15 @@ def sweep(
     inspect: Inspect = inspect_file,
     progress: Callable[[int, int], None] | None = None,
     file_seconds: float = FILE_SECONDS,
+    runner: Runner | None = None,
 ) -> SweepResult:
     """Sweep `roots`; files unchanged since the last sweep recorded in `index` are not read.
 
     `inspect` is the unit of work (`inspect_file`; another function of the same
     signature, importable by worker processes, for tests). `progress(done, total)` is
     called as new contents are inspected. With more than one worker, a file whose
-    inspection takes longer than `file_seconds` is reported unreadable."""
+    inspection takes longer than `file_seconds` is reported unreadable. `runner` replaces
+    the local pool (Spark: `sweep_spark.spark_runner`); the index works the same."""
     now = now or dt.datetime.now(dt.UTC)
     index = (index or default_index()).resolve()
     idx = SweepIndex(index)
@@ -441,7 +447,12 @@ def sweep(
         unsaved: list[str] = []
         if progress:
             progress(0, len(todo))
-        for h, result in _inspect_all(todo, workers, sample_rows, inspect, file_seconds):
+        results = (
+            runner(todo)
+            if runner is not None
+            else _inspect_all(todo, workers, sample_rows, inspect, file_seconds)
+        )
+        for h, result in results:
             if progress:
                 progress(len(fresh) + 1, len(todo))
             if result is None:  # a crash: reported now, not remembered (retried next time)
@@ -492,6 +503,7 @@ __all__ = [
     "SAMPLE_ROWS",
     "SWEEP_SCHEMA",
     "FileReport",
+    "Runner",
     "SweepResult",
     "default_index",
     "inspect_file",

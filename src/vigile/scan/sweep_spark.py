@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import polars as pl
 
@@ -93,3 +94,49 @@ def inspect_files_spark(
     result = pl.from_arrow(files.mapInArrow(inspect, _schema()).toArrow())
     assert isinstance(result, pl.DataFrame)
     return result
+
+
+def spark_runner(spark, *, sample_rows: int | None = None, partitions: int | None = None):
+    """A `sweep.Runner` on Spark: the (sha256, path) pairs the index did not know are
+    inspected on the executors, one `inspect_files_spark` job, results by sha256."""
+
+    def run(todo: list[tuple[str, str]]) -> Iterator[tuple[str, dict | None]]:
+        if not todo:
+            return
+        got = inspect_files_spark(
+            spark, [p for _, p in todo], sample_rows=sample_rows, partitions=partitions
+        )
+        by_path = {bytes(r["path"]): r for r in got.iter_rows(named=True)}
+        for h, p in todo:
+            r = by_path.get(os.fsencode(p))
+            if r is None:  # an executor lost: reported unreadable, retried next sweep
+                yield h, None
+                continue
+            yield h, {k: list(r[k]) if k in ("categories", "not_read") else r[k]
+                      for k in RESULT_FIELDS}  # fmt: skip
+
+    return run
+
+
+def sweep_spark(
+    roots: Iterable[Path],
+    spark,
+    index: Path | None = None,
+    *,
+    sample_rows: int | None = None,
+    partitions: int | None = None,
+    **kwargs,
+):
+    """`sweep.sweep` with the inspection on Spark: the driver walks, stats and hashes (the
+    incremental index: size, mtime, sha256, in the driver's SQLite file), the executors
+    read only the contents the index does not know."""
+    from .sweep import SAMPLE_ROWS, sweep
+
+    rows = sample_rows or SAMPLE_ROWS
+    return sweep(
+        roots,
+        index=index,
+        sample_rows=rows,
+        runner=spark_runner(spark, sample_rows=rows, partitions=partitions),
+        **kwargs,
+    )

@@ -105,14 +105,38 @@ def source_error(err: Exception, source: str, what: str = "source") -> str:
     """One line for a JVM/driver error: the source and the error class, never its text
     (driver messages can quote rows or credentials)."""
     name = type(err).__name__
-    text = str(err)
-    for marker in ("PATH_NOT_FOUND", "TABLE_OR_VIEW_NOT_FOUND", "password authentication",
-                   "Connection refused", "No suitable driver", "ClassNotFoundException",
-                   "UnknownHostException"):  # fmt: skip
+    text = _error_text(err)
+    for marker, todo in _MARKERS.items():
         if marker in text:
-            name = f"{name}: {marker}"
-            break
+            return f"{what} {display_source(source)}: cannot be read ({name}: {marker}); {todo}"
     return f"{what} {display_source(source)}: cannot be read ({name})"
+
+
+def _error_text(err: BaseException) -> str:
+    """An error's text with its JVM causes: Spark 4 wraps a JDBC driver's error (a refused
+    password) in an AnalysisException whose own message does not say why; pyspark keeps
+    the JVM trace and causes only as private attributes (`_stackTrace`, `_cause`)."""
+    parts: list[str] = []
+    seen = 0
+    e: BaseException | None = err
+    while e is not None and seen < 8:
+        parts += [str(e), str(getattr(e, "_stackTrace", "") or "")]
+        e = getattr(e, "_cause", None) or e.__cause__
+        seen += 1
+    return "\n".join(parts)
+
+
+# Markers of a JVM/driver error's text -> what to do (the text itself is never shown).
+_MARKERS = {
+    "PATH_NOT_FOUND": "check the path",
+    "TABLE_OR_VIEW_NOT_FOUND": "check the table name",
+    "password authentication": "check the user and password of the URL",
+    "no pg_hba.conf entry": "the database refuses this host or user: ask its administrator",
+    "Connection refused": "check the host and port, and that the database runs",
+    "No suitable driver": "add the JDBC driver jar (docs/spark.md, Sources)",
+    "ClassNotFoundException": "add the JDBC driver jar (docs/spark.md, Sources)",
+    "UnknownHostException": "check the host name",
+}
 
 
 def sample_rows(raw, source: str, rows: int) -> pl.DataFrame:
