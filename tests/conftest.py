@@ -53,6 +53,17 @@ def _as_postgres_if_root() -> tuple[list[str], int | None]:
 
 
 @pytest.fixture(scope="session")
+def pg_binaries() -> tuple[Path, list[str], int | None]:
+    """(bin dir, command prefix, uid) for a test that starts a PostgreSQL of its own (e.g.
+    on TCP with password authentication): run as `postgres` when the tests run as root."""
+    bindir = _pg_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL binaries not installed")
+    prefix, uid = _as_postgres_if_root()
+    return bindir, prefix, uid
+
+
+@pytest.fixture(scope="session")
 def pg_server():
     """(socket_dir, superuser) of a running throwaway PostgreSQL."""
     bindir = _pg_bin()

@@ -8,25 +8,21 @@ import json
 
 import polars as pl
 import pytest
-from pyrage import x25519
 from typer.testing import CliRunner
 
 import vigile.cli  # noqa: F401  (registers every command)
 from vigile.cli.app import app
-from vigile.protect import open_export, plan_export, write_secret, write_signing_key
+from vigile.protect import open_export, plan_export
 
-from .world import history, renamed
+from .lab import export_keys, lab_folder
+from .world import renamed
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def lab(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("VIGILE_PROVENANCE_KEY_FILE", str(tmp_path / "registry.key"))
-    df = history(tmp_path / "hist.csv", 700, seed=61).drop("__person")
-    df.write_csv(tmp_path / "lab.csv", separator=";")
-    return tmp_path, df
+    return tmp_path, lab_folder(tmp_path, monkeypatch, 700, seed=61)
 
 
 def _no_values(text: str, df: pl.DataFrame) -> None:
@@ -75,11 +71,7 @@ def test_errors_are_one_line(lab):
 def test_export_run_registers_what_leaves(lab):
     d, df = lab
     keys = d / "keys"
-    keys.mkdir()
-    write_signing_key(keys / "signing.key", keys / "signing.pub")
-    write_secret(keys / "pseudonym.secret")
-    ident = x25519.Identity.generate()
-    (keys / "id.agekey").write_text(f"{ident}\n")
+    ident = export_keys(d)
     (d / "profile.yaml").write_text(plan_export(str(d / "lab.csv")))
     r = runner.invoke(app, ["export", "run", "lab.csv", "-p", "profile.yaml",
                             "-r", str(ident.to_public()), "--out", "exp-2026-12",

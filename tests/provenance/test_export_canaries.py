@@ -8,15 +8,15 @@ import json
 import re
 
 import polars as pl
-from pyrage import x25519
 from typer.testing import CliRunner
 
 import vigile.cli  # noqa: F401  (registers every command)
 from vigile.cli.app import app
-from vigile.protect import open_export, plan_export, write_secret, write_signing_key
+from vigile.protect import open_export, plan_export
 from vigile.provenance import open_registry
 
-from .world import history, renamed
+from .lab import export_keys, lab_folder
+from .world import renamed
 
 runner = CliRunner()
 IDENTITY = ("NIR", "NOM", "NOM_JF", "PRENOM", "TEL_DOM", "TEL_PORT", "MAIL")
@@ -24,19 +24,12 @@ IDENTITY = ("NIR", "NOM", "NOM_JF", "PRENOM", "TEL_DOM", "TEL_PORT", "MAIL")
 
 def test_export_run_plants_registers_and_link_sets_aside(tmp_path, monkeypatch):
     d = tmp_path
-    monkeypatch.chdir(d)
-    monkeypatch.setenv("VIGILE_PROVENANCE_KEY_FILE", str(d / "registry.key"))
-    df = history(d / "hist.csv", 200, seed=8).drop("__person")
-    df.write_csv(d / "lab.csv", separator=";")
+    df = lab_folder(d, monkeypatch, 200, seed=8)
     df.with_row_index("IPP").with_columns(pl.col("IPP").cast(pl.String)).write_csv(
         d / "patients.csv", separator=";"
     )
     keys = d / "keys"
-    keys.mkdir()
-    write_signing_key(keys / "signing.key", keys / "signing.pub")
-    write_secret(keys / "pseudonym.secret")
-    ident = x25519.Identity.generate()
-    (keys / "id.agekey").write_text(f"{ident}\n")
+    ident = export_keys(d)
     # A migration to a new LIS: identities leave as they are (kept, not pseudonymised).
     profile = plan_export(str(d / "lab.csv"))
     for c in IDENTITY:

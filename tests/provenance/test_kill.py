@@ -14,15 +14,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from pyrage import x25519
 from typer.testing import CliRunner
 
 import vigile.cli  # noqa: F401  (registers every command)
 from vigile.cli.app import app
-from vigile.protect import plan_export, verify_export, write_secret, write_signing_key
+from vigile.protect import plan_export, verify_export
 from vigile.provenance import open_registry
 
-from .world import history, renamed
+from .lab import export_keys, lab_folder
+from .world import renamed
 
 runner = CliRunner()
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -55,11 +55,7 @@ def _killed_run(cwd: Path, target: str, when: str, args: list[str]) -> None:
 
 @pytest.fixture
 def lab(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("VIGILE_PROVENANCE_KEY_FILE", str(tmp_path / "registry.key"))
-    df = history(tmp_path / "hist.csv", 300, seed=62).drop("__person")
-    df.write_csv(tmp_path / "lab.csv", separator=";")
-    return tmp_path, df
+    return tmp_path, lab_folder(tmp_path, monkeypatch, 300, seed=62)
 
 
 def _exports(db: Path) -> list[tuple[str, str | None]]:
@@ -70,10 +66,7 @@ def _exports(db: Path) -> list[tuple[str, str | None]]:
 def test_export_killed_between_registry_commit_and_manifest_resumes(lab):
     d, df = lab
     keys = d / "keys"
-    keys.mkdir()
-    write_signing_key(keys / "signing.key", keys / "signing.pub")
-    write_secret(keys / "pseudonym.secret")
-    ident = x25519.Identity.generate()
+    ident = export_keys(d)
     (d / "profile.yaml").write_text(plan_export(str(d / "lab.csv")))
     args = ["export", "run", "lab.csv", "-p", "profile.yaml", "-r", str(ident.to_public()),
             "--out", "exp-1", "--signing-key", str(keys / "signing.key"),

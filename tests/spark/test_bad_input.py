@@ -8,9 +8,7 @@ patient table without identity columns.
 from __future__ import annotations
 
 import base64
-import glob
 import os
-import pwd
 import shutil
 import socket
 import subprocess
@@ -37,33 +35,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _pg_bin() -> Path | None:
-    """As tests/conftest.py: the newest /usr/lib/postgresql/*/bin, else PATH."""
-    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if Path(d, "initdb").exists() and Path(d, "pg_ctl").exists():
-            return Path(d)
-    found = shutil.which("pg_ctl")
-    return Path(found).parent if found and shutil.which("initdb") else None
-
-
-def _as_postgres_if_root() -> tuple[list[str], int | None]:
-    if os.geteuid() != 0:
-        return [], None
-    try:
-        uid = pwd.getpwnam("postgres").pw_uid
-    except KeyError:
-        pytest.skip("running as root and no 'postgres' user to run PostgreSQL as")
-    return ["runuser", "-u", "postgres", "--"], uid
-
-
 @pytest.fixture(scope="module")
-def pg_tcp():
+def pg_tcp(pg_binaries):
     """A throwaway PostgreSQL on 127.0.0.1 with password (scram) authentication, holding a
     small `patients` table: (port, user)."""
-    bindir = _pg_bin()
-    if bindir is None:
-        pytest.skip("PostgreSQL binaries not installed")
-    prefix, uid = _as_postgres_if_root()
+    bindir, prefix, uid = pg_binaries
     root = Path(tempfile.mkdtemp(prefix="vigile-pg-tcp-"))
     pwfile = root / "pw"
     pwfile.write_text(PASSWORD + "\n")
