@@ -74,7 +74,16 @@ def is_plain(e: pl.Expr) -> pl.Expr:
 
 # Python's \s also takes the separators \x1c-\x1f, which the Rust regex of polars does not.
 _PLAIN_RE = re.compile(r"^(?:\S|[\x1c-\x1f]){6,64}$")
-_WORDS_RE = re.compile(r"^[^\W\d_]+(?:['\-._][^\W\d_]+)*\.?$")
+_WORD_JOINERS = re.compile(r"['\-._]")
+
+
+def _words_only(v: str) -> bool:
+    r"""`WORDS_ONLY` for one value. Letters by `str.isalpha` (the categories of `\p{L}`),
+    not Python's `[^\W\d_]`, which also takes numeric symbols such as `①` or `½`."""
+    body = v[:-1] if v.endswith(".") else v
+    return all(part.isalpha() for part in _WORD_JOINERS.split(body))
+
+
 _HEX_RE = re.compile(HEX_OR_UUID)
 
 
@@ -87,7 +96,7 @@ def is_plain_value(value: str) -> bool:
         _PLAIN_RE.match(v)
         and has_letter
         and has_other
-        and not _WORDS_RE.match(v)
+        and not _words_only(v)
         and not re.search(MAIL_TAIL, v)
         and not _HEX_RE.match(v)
         and hash_kind(v) is None
