@@ -146,3 +146,55 @@ def chromium():
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+class CaseCli:
+    """A case store opened with `vigile case new` in a folder, for tests of CLI commands
+    that write into it: the environment they run under, a snapshot of what the store holds
+    (to show that a failed command left it as it was) and the one-line error check."""
+
+    def new(self, folder: Path, name: str = "labo-2021", discovered: str = "2021-02-14T09:00"):
+        import base64
+
+        from typer.testing import CliRunner
+
+        import vigile.cli.case_cmd  # noqa: F401  (registers `case`)
+        from vigile.cli.app import app
+
+        env = {
+            "VIGILE_DB": f"sqlite:///{folder / 'case.db'}",
+            "VIGILE_KEY": base64.b64encode(os.urandom(32)).decode(),
+        }
+        r = CliRunner().invoke(app, ["case", "new", name, "--discovered", discovered], env=env)
+        assert r.exit_code == 0, r.output
+        return env
+
+    @staticmethod
+    def store(env):
+        import base64
+
+        from vigile.case import open_store
+
+        return open_store(env["VIGILE_DB"], key=base64.b64decode(env["VIGILE_KEY"]), create=False)
+
+    def snapshot(self, env) -> tuple:
+        store = self.store(env)
+        inc = store.incident()
+        snap = (store.count_affected(inc.id), inc.unmatched_leak_persons, store.audit_report().rows)
+        store.close()
+        return snap
+
+    @staticmethod
+    def one_line_error(r) -> str:
+        """The CliRunner result `r` failed with exactly one line starting "error: "."""
+        assert r.exit_code != 0
+        assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+        assert "Traceback" not in r.output
+        lines = [ln for ln in r.output.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: "), r.output
+        return lines[0]
+
+
+@pytest.fixture(scope="session")
+def case_cli() -> CaseCli:
+    return CaseCli()

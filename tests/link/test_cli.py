@@ -22,18 +22,10 @@ from vigile.link import AFFECTED_CSV_COLUMNS
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, case_cli):
     tmp = tmp_path_factory.mktemp("cli")
     p = make_pair(tmp, persons=80, others=500, seed=3, strangers=4)
-    e = {
-        "VIGILE_DB": f"sqlite:///{tmp / 'case.db'}",
-        "VIGILE_KEY": base64.b64encode(os.urandom(32)).decode(),
-    }
-    r = CliRunner().invoke(
-        app, ["case", "new", "labo-2021", "--discovered", "2021-02-14T09:00"], env=e
-    )
-    assert r.exit_code == 0, r.output
-    return tmp, p, e
+    return tmp, p, case_cli.new(tmp)
 
 
 def _store(e):
@@ -158,31 +150,9 @@ def test_key_file_of_case_new_is_found(tmp_path, monkeypatch):
 # --- bad input: one line, no traceback, no value, store untouched -----------------
 
 
-def _snapshot(e) -> tuple:
-    store = _store(e)
-    inc = store.incident()
-    snap = (
-        store.count_affected(inc.id),
-        inc.unmatched_leak_persons,
-        store.audit_report().rows,
-    )
-    store.close()
-    return snap
-
-
-def _one_line_error(r) -> str:
-    assert r.exit_code != 0
-    assert (
-        "Traceback" not in r.output and r.exception is None or isinstance(r.exception, SystemExit)
-    )
-    lines = [ln for ln in r.output.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), r.output
-    return lines[0]
-
-
-def test_bad_inputs_fail_in_one_line_and_leave_the_store(ran, env):
+def test_bad_inputs_fail_in_one_line_and_leave_the_store(ran, env, case_cli):
     tmp, p, e = env
-    before = _snapshot(e)
+    before = case_cli.snapshot(e)
     runner = CliRunner()
     not_table = tmp / "notes.txt"
     not_table.write_text("Compte rendu de la réunion\nRien à signaler.\n")
@@ -219,7 +189,7 @@ def test_bad_inputs_fail_in_one_line_and_leave_the_store(ran, env):
     msgs = {}
     for name, args in cases.items():
         r = runner.invoke(app, args, env=e)
-        msgs[name] = _one_line_error(r)
+        msgs[name] = case_cli.one_line_error(r)
         assert not [v for v in _raw_values(p) if v in r.output], name
     assert "--patient-role" in msgs["patients_no_identity"]
     assert "last_name" in msgs["patients_no_identity"]
@@ -229,8 +199,8 @@ def test_bad_inputs_fail_in_one_line_and_leave_the_store(ran, env):
     wrong = {**e, "VIGILE_KEY": base64.b64encode(os.urandom(32)).decode()}
     r = runner.invoke(app, cases["leak_text"][:1] + [str(p.leak), "--patients", str(p.patients)],
                       env=wrong)  # fmt: skip
-    assert "key" in _one_line_error(r)
-    assert _snapshot(e) == before
+    assert "key" in case_cli.one_line_error(r)
+    assert case_cli.snapshot(e) == before
 
 
 # --- review -----------------------------------------------------------------------
@@ -267,17 +237,12 @@ def gray(tmp_path_factory):
 
 
 @pytest.fixture()
-def queued(tmp_path, gray):
+def queued(tmp_path, gray, case_cli):
     """A fresh store whose review queue holds those six pairs."""
     from vigile.link import save_to_case
 
     p, _, result = gray
-    e = {
-        "VIGILE_DB": f"sqlite:///{tmp_path / 'r.db'}",
-        "VIGILE_KEY": base64.b64encode(os.urandom(32)).decode(),
-    }
-    new = CliRunner().invoke(app, ["case", "new", "r", "--discovered", "2021-02-14"], env=e)
-    assert new.exit_code == 0, new.output
+    e = case_cli.new(tmp_path, name="r", discovered="2021-02-14")
     store = _store(e)
     save_to_case(result, store, store.incident().id)
     ids = [it.id for it in store.review_queue(store.incident().id)]
@@ -368,15 +333,15 @@ def test_batch_decisions_with_ranges(queued, spy, gray):
     store.close()
 
 
-def test_decisions_file_and_conflicts(queued, tmp_path):
+def test_decisions_file_and_conflicts(queued, tmp_path, case_cli):
     p, e, ids = queued
     runner = CliRunner()
     conflict = runner.invoke(
         app, ["link", "review", "--accept", str(ids[0]), "--reject", str(ids[0])], env=e
     )
-    assert "both accepted and rejected" in _one_line_error(conflict)
+    assert "both accepted and rejected" in case_cli.one_line_error(conflict)
     unknown = runner.invoke(app, ["link", "review", "--accept", "99999"], env=e)
-    assert "99999" in _one_line_error(unknown)
+    assert "99999" in case_cli.one_line_error(unknown)
     f = tmp_path / "decisions.json"
     f.write_text(json.dumps([{"id": ids[0], "decision": "reject"},
                              {"id": ids[1], "decision": "accept"}]))  # fmt: skip

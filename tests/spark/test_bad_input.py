@@ -7,7 +7,6 @@ patient table without identity columns.
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 import socket
@@ -22,7 +21,6 @@ from typer.testing import CliRunner
 
 import vigile.cli.case_cmd  # noqa: F401  (registers `case`)
 import vigile.cli.link_cmd  # noqa: F401  (registers `link`)
-from vigile.case import open_store
 from vigile.cli.app import app
 
 JDBC_JAR = Path("/usr/share/java/postgresql.jar")
@@ -78,33 +76,9 @@ def pg_tcp(pg_binaries):
 
 
 @pytest.fixture(scope="module")
-def case_env(tmp_path_factory):
+def case_env(tmp_path_factory, case_cli):
     tmp = tmp_path_factory.mktemp("spark_cli")
-    env = {
-        "VIGILE_DB": f"sqlite:///{tmp / 'case.db'}",
-        "VIGILE_KEY": base64.b64encode(os.urandom(32)).decode(),
-    }
-    r = CliRunner().invoke(
-        app, ["case", "new", "labo-2021", "--discovered", "2021-02-14T09:00"], env=env
-    )
-    assert r.exit_code == 0, r.output
-    return tmp, env
-
-
-def _snapshot(env) -> tuple:
-    store = open_store(env["VIGILE_DB"], key=base64.b64decode(env["VIGILE_KEY"]), create=False)
-    inc = store.incident()
-    snap = (store.count_affected(inc.id), inc.unmatched_leak_persons, store.audit_report().rows)
-    store.close()
-    return snap
-
-
-def _one_line_error(r) -> str:
-    assert r.exit_code != 0
-    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
-    lines = [ln for ln in r.output.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), r.output
-    return lines[0]
+    return tmp, case_cli.new(tmp)
 
 
 def _link(leak: Path, patients: str, env, *extra: str):
@@ -112,26 +86,26 @@ def _link(leak: Path, patients: str, env, *extra: str):
     return CliRunner().invoke(app, args, env=env)
 
 
-def test_unreachable_master_fails_fast(incident, case_env):
+def test_unreachable_master_fails_fast(incident, case_env, case_cli):
     _, env = case_env
-    before = _snapshot(env)
+    before = case_cli.snapshot(env)
     t = time.perf_counter()
     r = _link(incident.leak_csv, str(incident.patients_parquet), env,
               "--spark-master", "spark://127.0.0.1:1")  # fmt: skip
     took = time.perf_counter() - t
-    msg = _one_line_error(r)
+    msg = case_cli.one_line_error(r)
     assert "cannot reach the Spark master at 127.0.0.1:1" in msg
     assert took < 15, f"took {took:.0f} s"
-    assert _snapshot(env) == before
+    assert case_cli.snapshot(env) == before
 
 
-def test_wrong_jdbc_password_and_no_identity(spark, incident, case_env, pg_tcp):
+def test_wrong_jdbc_password_and_no_identity(spark, incident, case_env, pg_tcp, case_cli):
     """Both reuse the test session (no --spark-master: the active session is taken)."""
     if not JDBC_JAR.exists():
         pytest.skip("no PostgreSQL JDBC driver (Debian: libpostgresql-jdbc-java)")
     tmp, env = case_env
     port, user = pg_tcp
-    before = _snapshot(env)
+    before = case_cli.snapshot(env)
 
     good = f"jdbc:postgresql://127.0.0.1:{port}/postgres?user={user}&password={PASSWORD}#patients"
     assert (
@@ -146,7 +120,7 @@ def test_wrong_jdbc_password_and_no_identity(spark, incident, case_env, pg_tcp):
         f"jdbc:postgresql://127.0.0.1:{port}/postgres?user={user}&password=wrong-pw-0815#patients"
     )
     r = _link(incident.leak_csv, wrong, env)
-    msg = _one_line_error(r)
+    msg = case_cli.one_line_error(r)
     assert "password authentication" in msg and "check the user and password" in msg
     assert "wrong-pw" not in r.output and PASSWORD not in r.output
 
@@ -155,6 +129,6 @@ def test_wrong_jdbc_password_and_no_identity(spark, incident, case_env, pg_tcp):
         no_identity
     )
     r = _link(incident.leak_csv, str(no_identity), env)
-    msg = _one_line_error(r)
+    msg = case_cli.one_line_error(r)
     assert "no identity columns" in msg and "--patient-role" in msg
-    assert _snapshot(env) == before
+    assert case_cli.snapshot(env) == before
