@@ -62,6 +62,42 @@ def test_words_expr_is_build_words_padded(texts):
     assert _words(texts) == [f" {build.words(t)} " for t in texts]
 
 
+def _terms() -> list[str]:
+    # Whole terms, several words long (a search by another word than the first misses them).
+    terms = [*ref.padded("drugs"), *ref.padded("cim10", "ald")]
+    return [t.strip() for t in terms if t.count(" ") >= 3][:80]
+
+
+def _term_words() -> list[str]:
+    # Words of real terms (first, inner and last ones), joined negations, and noise.
+    terms = [*ref.padded("drugs")[:40], *ref.padded("cim10", "ald")[:40]]
+    return sorted({w for t in terms for w in t.split()}) + ["pump", "x_y", "nonprecisee"]
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(_term_words()), max_size=6).map(" ".join)
+        | st.text(st.sampled_from(list("abé -'_0")), max_size=12)
+        | st.tuples(st.sampled_from(_terms()), st.sampled_from(_term_words())).map(" ".join)
+        | st.none(),
+        max_size=12,
+    ),
+    st.sampled_from([("drugs",), ("cim10", "ald")]),
+)
+def test_contains_terms_among_the_values_words_is_the_full_search(texts, names):
+    # The automaton of the terms the values' words can start finds exactly what the
+    # full list finds (regression: the full automaton, built per call, made most of a
+    # small file's sweep cost).
+    df = pl.DataFrame({"v": texts}, schema={"v": pl.String})
+    folded = df.select(lx.fold_expr(pl.col("v")))["v"]
+    words = ref.words_expr(pl.col("v"))
+    full = pl.DataFrame({"v": folded}).select(ref.contains_terms(words, *names))
+    among = ref.word_set(folded)
+    fast = pl.DataFrame({"v": folded}).select(ref.contains_terms(words, *names, among=among))
+    assert fast.to_series().to_list() == full.to_series().to_list()
+
+
 @settings(deadline=None, max_examples=200)
 @given(st.lists(st.sampled_from(["St", "Ste", "saint", "Étienne", "CEDEX", "2", "-", " ", "Lyon"])))
 def test_commune_words_expr_is_build_commune_words(parts):

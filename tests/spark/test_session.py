@@ -46,3 +46,21 @@ def test_cli_engine_spark_without_java(monkeypatch, tmp_path):
     assert res.exit_code != 0
     out = res.output.strip()
     assert ("openjdk-17-jre-headless" in out or "vigile[spark]" in out) and "Traceback" not in out
+
+
+def test_cli_sweep_engine_spark_without_java(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from vigile.cli import app
+
+    monkeypatch.setenv("JAVA_HOME", "/nonexistent")
+    monkeypatch.setattr(spark_session.shutil, "which", lambda _name: None)
+    (tmp_path / "a.csv").write_text("a;b\n1;2\n")
+    args = ["sweep", str(tmp_path), "--index", str(tmp_path / "i.db"), "--engine", "spark"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2
+    out = res.output.strip()
+    assert ("openjdk-17-jre-headless" in out or "vigile[spark]" in out) and "Traceback" not in out
+    assert "\n" not in out and not (tmp_path / "i.db").exists()  # nothing swept
+    res = CliRunner().invoke(app, [*args[:4], "--spark-master", "local[2]"])
+    assert res.exit_code == 2 and "--engine spark" in res.output

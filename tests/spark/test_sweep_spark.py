@@ -73,3 +73,26 @@ def test_incremental_index_on_spark(spark, tree, tmp_path):
     assert [f.path for f in third.files if not f.cached] == [
         f.path for f in first.files if f.path.endswith("stock.csv")
     ]
+
+
+def test_cli_sweep_engine_spark(spark, tree, tmp_path):
+    """`vigile sweep --engine spark` reports what the local engine reports."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from vigile.cli import app
+
+    root, _ = tree
+    out = {}
+    for engine, extra in (("local", ["--workers", "1"]), ("spark", ["--spark-master", "local[2]"])):
+        res = CliRunner().invoke(
+            app,
+            ["sweep", str(root / "lab"), str(root / "stock.csv"), "--rows", "300",
+             "--index", str(tmp_path / f"{engine}.db"),
+             "-f", "json", "-q", "--engine", engine, *extra],
+        )  # fmt: skip
+        assert res.exit_code == 1, res.output  # found
+        out[engine] = json.loads(res.stdout)
+    assert out["spark"] == out["local"]
+    assert out["spark"]["files_found"] >= 1 and out["spark"]["files_inspected"] >= 2

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..scan.sweep import SAMPLE_ROWS, SweepResult, default_index, sweep
-from .app import app, console, require_paths
+from .app import app, console, fail, require_paths
 from .progress import count_progress
 
 EXIT_FOUND = 1
@@ -114,6 +114,19 @@ def sweep_cmd(
         False, "--all", help="Also list encrypted files and files in no supported format."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="local (a process pool on this machine) or spark (the files are read on Spark's "
+        "executors, which must see the folders at the same paths; the index stays here); "
+        "spark needs `pip install 'vigile[spark]'` and Java 17+.",
+    ),
+    spark_master: str | None = typer.Option(
+        None,
+        "--spark-master",
+        help="With --engine spark: spark://host:7077, yarn, k8s://…, local[4]; default: the "
+        "spark-submit session, else local[*].",
+    ),
 ) -> None:
     """Walk folders and report every file holding personal or health data.
 
@@ -121,11 +134,25 @@ def sweep_cmd(
     2 bad arguments, 3 nothing found but some file or folder could not be read completely.
     Unchanged files (same size and mtime as in the index) are not read again.
     """
+    if engine not in ("local", "spark"):
+        fail(f"--engine must be local or spark, not {engine!r}")
+    if engine == "local" and spark_master:
+        fail("--spark-master needs --engine spark")
+    if engine == "spark" and workers is not None:
+        fail("--workers sizes the local pool: with --engine spark, size the executors instead")
     require_paths(folders)
+    spark = _spark_or_fail(spark_master) if engine == "spark" else None
     with count_progress(
         "inspecting", None, enabled=not quiet and sys.stderr.isatty(), unit="files"
     ) as advance:
-        result = sweep(folders, index=index, workers=workers, sample_rows=rows, progress=advance)
+        if spark is not None:
+            from ..scan.sweep_spark import sweep_spark
+
+            result = sweep_spark(folders, spark, index=index, sample_rows=rows, progress=advance)
+        else:
+            result = sweep(
+                folders, index=index, workers=workers, sample_rows=rows, progress=advance
+            )
     if fmt is SweepFormat.table and output is None:
         _table(result, include_all)
     else:
@@ -149,3 +176,13 @@ def sweep_cmd(
         raise typer.Exit(EXIT_FOUND)
     if not result.complete:
         raise typer.Exit(EXIT_NOT_FULLY_READ)
+
+
+def _spark_or_fail(master: str | None):
+    """A SparkSession, or a one-line error naming what to install or fix."""
+    from ..link.spark_session import SparkUnavailable, get_spark
+
+    try:
+        return get_spark(master)
+    except SparkUnavailable as e:
+        fail(str(e))

@@ -22,6 +22,7 @@ from vigile.detect.features import Features
 from vigile.detect.ids import email, iban, ip, login, nir, phone
 from vigile.detect.ids import password as pw
 from vigile.detect.lexicons import chars_beyond_ascii, fold_expr
+from vigile.detect.lexicons import reference as ref
 from vigile.detect.words import LEXICON_KEYS, lexicon_exprs
 
 
@@ -170,6 +171,11 @@ STREETS = "\0streets"
 ALPHA_FLAGS = frozenset({"first_name", "surname", "upper", "city_marker"})
 
 
+# Folded text up to which `flag_parts` lists the words of its values (about 15 ms a MB;
+# past that, listing them would cost more than the automata they spare, 35 ms).
+WORD_SET_BYTES = 1_000_000
+
+
 def flag_parts(
     stack: pl.DataFrame,
     spans: dict[int, tuple[int, int]],
@@ -189,7 +195,11 @@ def flag_parts(
     groups: dict[frozenset[str], list[int]] = {}
     for i, flags in need.items():
         groups.setdefault(flags, []).append(i)
-    exprs = lexicon_exprs()
+    # On few values, the reference lists are searched for the terms their words can start
+    # only (the same flags; see `reference.contains_terms`): listing the words of many
+    # values would cost more than the full automaton it saves.
+    small = (stack[FOLDED].str.len_bytes().sum() or 0) <= WORD_SET_BYTES
+    exprs = lexicon_exprs(ref.word_set(stack[FOLDED]) if small else None)
     return [
         pl.concat([stack.slice(*spans[i]) for i in cols])
         .lazy()
