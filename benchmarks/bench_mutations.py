@@ -114,7 +114,7 @@ def main() -> None:
     right, total, got_as = Counter(), Counter(), Counter()
     by_kind_right, by_kind_total = Counter(), Counter()
     decoys, decoys_flagged, decoy_kind_flagged = Counter(), 0, Counter()
-    text_cols = text_flagged = 0
+    text_cols = text_flagged = masked_headers = 0
     misses: list[str] = []
     scan_s = 0.0
     with tempfile.TemporaryDirectory(prefix="vigile-mut-") as tmp:
@@ -123,9 +123,17 @@ def main() -> None:
             t = time.perf_counter()
             [table] = scan_path(path).tables
             scan_s += time.perf_counter() - t
-            got = {c.name: c.category for c in table.columns}
-            for col in mutated.columns:
-                have = got.get(col.header)
+            # By position: a header that reads as a person's name (`IDA`, `DAN`, `GINA`:
+            # abbreviations that are given names) is shown masked (vigile.read.names),
+            # so the scan's column names cannot be looked up by the mutated headers.
+            if len(table.columns) != len(mutated.columns):
+                raise SystemExit(f"seed {seed}: {len(table.columns)} columns scanned, "
+                                 f"{len(mutated.columns)} written")  # fmt: skip
+            masked_headers += sum(
+                c.name != col.header for c, col in zip(table.columns, mutated.columns, strict=True)
+            )
+            for col, found in zip(mutated.columns, table.columns, strict=True):
+                have = found.category
                 if col.free_text:
                     text_cols += 1
                     text_flagged += have is not None
@@ -177,6 +185,7 @@ def main() -> None:
     for k, n in sorted(decoy_kind_flagged.items()):
         print(f"  decoy flagged: {k}: {n}")
     print(f"free-text columns: {text_cols}, given a column category: {text_flagged}")
+    print(f"headers shown masked (read as a person's name): {masked_headers}")
     if args.split in TUNING_SPLITS:
         for m in misses:
             print("  miss:", m)
