@@ -70,7 +70,8 @@ def test_dotted_words_and_qualified_identifiers(header, category):
     ("dotted", "underscored"),
     [("codes.actes", "CODES_ACTES"), ("login.resultats", "LOGIN_RESULTATS"),
      ("PAT_codes.actes", "PAT_CODES_ACTES"), ("T_EXAM.codes.actes", "T_EXAM_CODES_ACTES"),
-     ("pat_login.resultats", "PAT_LOGIN_RESULTATS")],
+     ("pat_login.resultats", "PAT_LOGIN_RESULTATS"), ("PAT_codes.actes2", "PAT_CODES_ACTES2"),
+     ("codes.actes_01", "CODES_ACTES_01")],
 )  # fmt: skip
 def test_lowercase_dotted_words_read_as_one_name(dotted, underscored):
     # Regression (bench_mutations tune3): `codes.actes` was read as `actes` alone, a whole

@@ -70,12 +70,13 @@ def _core(name: str) -> str:
     if not (dot and re.search(r"[A-Za-z]", head) and re.search(r"[A-Za-z]", tail)):
         return name
     last_word = re.split(r"[^A-Za-z]+", head.rstrip("_- "))[-1]
-    if DOTTED_WORD.fullmatch(last_word) and DOTTED_WORD.fullmatch(tail.strip()):
+    if DOTTED_WORD.fullmatch(last_word) and DOTTED_WORD.fullmatch(NUMBERED.sub("", tail)):
         return name
     return tail
 
 
 DOTTED_WORD = re.compile(r"[a-z]+")
+NUMBERED = re.compile(r"[\s_-]*\d*\s*$")  # a numbered suffix: `actes2`, `actes_01`
 
 
 # Words that name an identifier: before an insurer's name they make its member number
