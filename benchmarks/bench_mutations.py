@@ -12,16 +12,23 @@ THE SPLIT IS FIXED:
 - wider tuning seeds 20-99 (`--split tune2`): also tuning, added to find rarer failure
   shapes (a shape that misses once in 20 tables) without looking at held-back columns;
   listed in full like `tune`;
+- widest tuning seeds 500-999 (`--split tune3`): also tuning, added to find the shapes of
+  failures that show once in a hundred tables (first names and insurance columns under
+  abbreviated headers), listed in full like `tune`;
 - held-back seeds 100-119 (`--split held`): never looked at while tuning; the report
   prints aggregates only (recall per category, recall per header kind, decoys flagged by
   decoy kind), so that no single column can be tuned against. Their aggregates have been
   read once (8 decoys: lab names as last_name, lot expiry as date), and the two shapes
   were then reproduced and fixed on tuning seeds: they are no longer unseen;
 - new held-back seeds 300-319 (`--split new`): added after that fix, never looked at
-  before it; aggregates only, as for `held`.
+  before it; aggregates only, as for `held`. Their aggregates have been read (two misses,
+  first_name and insurance under abbreviated headers): they are SEEN now, reported for
+  regressions only, not as a measure of generalisation;
+- fresh held-back seeds 400-419 (`--split fresh`): declared before the `tune3` work and
+  run once, after it; aggregates only.
 A change to the detectors is measured on the held-back seeds only after it is done.
 
-Run: .venv/bin/python benchmarks/bench_mutations.py --split held (or --split new)
+Run: .venv/bin/python benchmarks/bench_mutations.py --split held (or new, fresh)
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from vigile.detect.mask import mask_generic
 from vigile.scan import scan_path
 from vigile.synth import ExportSpec, generate_lab_export
 from vigile.synth.mutate import mutate_export
@@ -43,9 +51,18 @@ from vigile.synth.truth import persons_path
 TUNE_SEEDS = tuple(range(0, 10))
 TUNE2_SEEDS = tuple(range(20, 100))
 HELD_SEEDS = tuple(range(100, 120))
+TUNE3_SEEDS = tuple(range(500, 1000))
 NEW_HELD_SEEDS = tuple(range(300, 320))
-TUNING_SPLITS = ("tune", "tune2")
-SPLITS = {"tune": TUNE_SEEDS, "tune2": TUNE2_SEEDS, "held": HELD_SEEDS, "new": NEW_HELD_SEEDS}
+FRESH_HELD_SEEDS = tuple(range(400, 420))
+TUNING_SPLITS = ("tune", "tune2", "tune3")
+SPLITS = {
+    "tune": TUNE_SEEDS,
+    "tune2": TUNE2_SEEDS,
+    "tune3": TUNE3_SEEDS,
+    "held": HELD_SEEDS,
+    "new": NEW_HELD_SEEDS,
+    "fresh": FRESH_HELD_SEEDS,
+}
 
 
 def build(seed: int, rows: int, workdir: Path) -> tuple[Path, object]:
@@ -70,6 +87,13 @@ def build(seed: int, rows: int, workdir: Path) -> tuple[Path, object]:
     return out, mutated
 
 
+def _shape(s: pl.Series) -> str:
+    """Filled share, distinct count and two masked samples of a missed column (no value)."""
+    filled = s.drop_nulls()
+    samples = [mask_generic(v) for v in filled.unique(maintain_order=True).head(2).to_list()]
+    return f"filled {filled.len() / max(1, s.len()):.2f} distinct {filled.n_unique()} {samples}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", choices=tuple(SPLITS), default="tune")
@@ -85,12 +109,12 @@ def main() -> None:
             for part in args.seeds.split(",")
             for n in range(int(part.split("-")[0]), int(part.split("-")[-1]) + 1)
         )
-        if not set(seeds) <= set(TUNE_SEEDS + TUNE2_SEEDS):
-            raise SystemExit("--seeds takes tuning seeds only (0-9, 20-99)")
+        if not set(seeds) <= set(TUNE_SEEDS + TUNE2_SEEDS + TUNE3_SEEDS):
+            raise SystemExit("--seeds takes tuning seeds only (0-9, 20-99, 500-999)")
     right, total, got_as = Counter(), Counter(), Counter()
     by_kind_right, by_kind_total = Counter(), Counter()
     decoys, decoys_flagged, decoy_kind_flagged = Counter(), 0, Counter()
-    text_cols = text_flagged = 0
+    text_cols = text_flagged = masked_headers = 0
     misses: list[str] = []
     scan_s = 0.0
     with tempfile.TemporaryDirectory(prefix="vigile-mut-") as tmp:
@@ -99,9 +123,17 @@ def main() -> None:
             t = time.perf_counter()
             [table] = scan_path(path).tables
             scan_s += time.perf_counter() - t
-            got = {c.name: c.category for c in table.columns}
-            for col in mutated.columns:
-                have = got.get(col.header)
+            # By position: a header that reads as a person's name (`IDA`, `DAN`, `GINA`:
+            # abbreviations that are given names) is shown masked (vigile.read.names),
+            # so the scan's column names cannot be looked up by the mutated headers.
+            if len(table.columns) != len(mutated.columns):
+                raise SystemExit(f"seed {seed}: {len(table.columns)} columns scanned, "
+                                 f"{len(mutated.columns)} written")  # fmt: skip
+            masked_headers += sum(
+                c.name != col.header for c, col in zip(table.columns, mutated.columns, strict=True)
+            )
+            for col, found in zip(mutated.columns, table.columns, strict=True):
+                have = found.category
                 if col.free_text:
                     text_cols += 1
                     text_flagged += have is not None
@@ -130,9 +162,12 @@ def main() -> None:
                         got_as[have] += 1
                     misses.append(
                         f"seed {seed:3} {col.header!r:32} {col.key:16} "
-                        f"{col.category} -> {have} ({col.header_kind})"
+                        f"{col.category} -> {have} ({col.header_kind}) "
+                        + _shape(mutated.frame[col.header])
                     )
-    label = {"held": "HELD-BACK", "new": "NEW HELD-BACK"}.get(args.split, "tuning")
+    label = {"held": "HELD-BACK", "new": "SEEN HELD-BACK", "fresh": "FRESH HELD-BACK"}.get(
+        args.split, "tuning"
+    )
     print(f"{label} seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} tables x {args.rows:,} rows), "
           f"scan {scan_s:.1f} s")  # fmt: skip
     print(f"{'category':18} {'right':>5} {'of':>4} {'recall':>7} {'FP':>4}")
@@ -150,6 +185,7 @@ def main() -> None:
     for k, n in sorted(decoy_kind_flagged.items()):
         print(f"  decoy flagged: {k}: {n}")
     print(f"free-text columns: {text_cols}, given a column category: {text_flagged}")
+    print(f"headers shown masked (read as a person's name): {masked_headers}")
     if args.split in TUNING_SPLITS:
         for m in misses:
             print("  miss:", m)

@@ -1,6 +1,6 @@
 import pytest
 
-from vigile.detect.headers import best_header_hit, header_tokens
+from vigile.detect.headers import best_header_hit, header_hits, header_tokens
 
 
 def test_tokens_split_camel_case_digits_and_accents():
@@ -64,3 +64,38 @@ def test_meaningless_or_decoy_headers_have_no_hint(header):
 def test_dotted_words_and_qualified_identifiers(header, category):
     hit = best_header_hit(header)
     assert hit is not None and hit.category == category
+
+
+@pytest.mark.parametrize(
+    ("dotted", "underscored"),
+    [("codes.actes", "CODES_ACTES"), ("login.resultats", "LOGIN_RESULTATS"),
+     ("PAT_codes.actes", "PAT_CODES_ACTES"), ("T_EXAM.codes.actes", "T_EXAM_CODES_ACTES"),
+     ("pat_login.resultats", "PAT_LOGIN_RESULTATS"), ("PAT_codes.actes2", "PAT_CODES_ACTES2"),
+     ("codes.actes_01", "CODES_ACTES_01")],
+)  # fmt: skip
+def test_lowercase_dotted_words_read_as_one_name(dotted, underscored):
+    # Regression (bench_mutations tune3): `codes.actes` was read as `actes` alone, a whole
+    # lab-test header, so NABM act codes were typed lab_test and `login.resultats` logins
+    # lab_test; written with dots, a name reads as it does with underscores.
+    assert header_hits(dotted) == header_hits(underscored)
+    assert best_header_hit(dotted).strength < 1.0
+
+
+def test_act_codes_and_logins_under_dotted_headers_keep_their_content():
+    import random
+
+    import polars as pl
+
+    from vigile.detect import classify
+
+    r = random.Random(7)
+    codes = [f"{r.randrange(10_000):04d}" for _ in range(40)]
+    acts = [" ".join(r.sample(codes, r.randint(1, 3))) for _ in range(400)]
+    firsts = ["jean", "marie", "paul", "anne", "luc", "julie", "pierre", "sophie"]
+    lasts = ["martin", "bernard", "dupont", "durand", "petit", "moreau", "simon", "roux"]
+    logins = [f"{r.choice(firsts)}.{r.choice(lasts)}{r.randrange(100)}" for _ in range(400)]
+    secrets = ["".join(r.choices("abcdefghjkmnpqrstuvwxyzABCDEFGH23456789!?", k=r.randint(8, 14)))
+               for _ in range(400)]  # fmt: skip
+    df = pl.DataFrame({"codes.actes": acts, "login.resultats": logins, "mot.de.passe": secrets})
+    got = {f.name: f.category for f in classify(df)}
+    assert got == {"codes.actes": None, "login.resultats": "login", "mot.de.passe": "password"}

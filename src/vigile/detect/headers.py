@@ -63,9 +63,20 @@ def _contains(tokens: tuple[str, ...], sub: tuple[str, ...]) -> bool:
 
 def _core(name: str) -> str:
     """A header without its table qualifier (`T_EXAM.NOM`, `Patient.ddn` -> the part after
-    the last dot, when letters come before it)."""
+    the last dot, when letters come before it). Lowercase words on both sides of the dot
+    (`codes.actes`, `login.resultats`, `PAT_codes.actes`) are one name written with dots,
+    read whole as `CODES_ACTES` is: its last word alone does not name the column."""
     head, dot, tail = name.strip().rpartition(".")
-    return tail if dot and re.search(r"[A-Za-z]", head) and re.search(r"[A-Za-z]", tail) else name
+    if not (dot and re.search(r"[A-Za-z]", head) and re.search(r"[A-Za-z]", tail)):
+        return name
+    last_word = re.split(r"[^A-Za-z]+", head.rstrip("_- "))[-1]
+    if DOTTED_WORD.fullmatch(last_word) and DOTTED_WORD.fullmatch(NUMBERED.sub("", tail)):
+        return name
+    return tail
+
+
+DOTTED_WORD = re.compile(r"[a-z]+")
+NUMBERED = re.compile(r"[\s_-]*\d*\s*$")  # a numbered suffix: `actes2`, `actes_01`
 
 
 # Words that name an identifier: before an insurer's name they make its member number
