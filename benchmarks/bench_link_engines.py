@@ -101,7 +101,12 @@ def one_run(args) -> None:
         t = time.perf_counter()
         patients = load_patients(args.patients_file)
         t_read = time.perf_counter() - t
-        result = link_loaded(leak, patients, reference_date=reference)
+        from vigile.link import LinkOptions, SplinkOptions
+
+        splink = SplinkOptions(memory_limit=args.duckdb_memory_limit, spill_dir=args.spill_dir)
+        result = link_loaded(
+            leak, patients, options=LinkOptions(splink=splink), reference_date=reference
+        )
     wall = time.perf_counter() - t0
     hidden = pl.read_parquet(f"{args.leak}.persons.parquet").sort("row")
     truth_links = pl.read_parquet(args.links).select(
@@ -136,6 +141,12 @@ def main() -> None:
     ap.add_argument("--spark-master", default="local[2]")
     ap.add_argument("--spark-driver-memory", default="6g")
     ap.add_argument("--shuffle-partitions", type=int, default=4)
+    ap.add_argument(
+        "--duckdb-memory-limit",
+        default=None,
+        help="DuckDB's memory limit, e.g. 6GB (default: half the memory available).",
+    )
+    ap.add_argument("--spill-dir", default=None, help="Folder for DuckDB's private spill folder.")
     ap.add_argument(
         "--results",
         type=Path,
@@ -185,6 +196,10 @@ def main() -> None:
                 "--spark-driver-memory", args.spark_driver_memory,
                 "--shuffle-partitions", str(args.shuffle_partitions),
             ]  # fmt: skip
+            if args.duckdb_memory_limit:
+                cmd += ["--duckdb-memory-limit", args.duckdb_memory_limit]
+            if args.spill_dir:
+                cmd += ["--spill-dir", args.spill_dir]
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
             peak = 0
             cpu: dict[int, float] = {}
@@ -214,6 +229,8 @@ def main() -> None:
             # on a shared machine, wall time says how long one waited, CPU what it cost.
             row["cpu_s"] = round(sum(cpu.values()), 1)
             row["load_avg"] = round(os.getloadavg()[0], 1)
+            if engine == "duckdb":
+                row["duckdb_memory_limit"] = args.duckdb_memory_limit or "default"
             row["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             table.append(row)
             if args.results:

@@ -49,14 +49,21 @@ def _raw_values(p) -> set[str]:
 def ran(env):
     tmp, p, e = env
     csv = tmp / "affected.csv"
+    spill = tmp / "spill"
+    spill.mkdir()
     r = CliRunner().invoke(
         app,
         ["link", str(p.leak), "--patients", str(p.patients), "--affected-csv", str(csv),
-         "--match-threshold", "0.99999"],
+         "--match-threshold", "0.99999", "--memory-limit", "256MB", "--spill-dir", str(spill)],
         env=e,
     )  # fmt: skip
     assert r.exit_code == 0, r.output
     return r, csv
+
+
+def test_duckdb_spill_folder_is_removed(ran, env):
+    tmp, _, _ = env
+    assert list((tmp / "spill").iterdir()) == []
 
 
 def test_run_reports_counts_only(ran, env):
@@ -126,7 +133,7 @@ def test_help_names_both_forms_and_every_option():
     run = runner.invoke(app, ["link", "run", "--help"], env={"COLUMNS": "200"})
     for opt in ("--patients", "--id-column", "--db", "--key-file", "--incident", "--affected-csv",
                 "--leak-role", "--patient-role", "--match-threshold", "--review-threshold",
-                "--quiet"):  # fmt: skip
+                "--quiet", "--memory-limit", "--spill-dir"):  # fmt: skip
         assert opt in run.output, opt
     rev = runner.invoke(app, ["link", "review", "--help"], env={"COLUMNS": "200"})
     for opt in ("--accept", "--reject", "--decisions", "--list", "--reveal", "--incident"):
@@ -185,6 +192,22 @@ def test_bad_inputs_fail_in_one_line_and_leave_the_store(ran, env, case_cli):
             "--id-column",
             "NOPE",
         ],  # fmt: skip
+        "bad_memory_limit": [
+            "link",
+            str(p.leak),
+            "--patients",
+            str(p.patients),
+            "--memory-limit",
+            "lots",
+        ],  # fmt: skip
+        "missing_spill_dir": [
+            "link",
+            str(p.leak),
+            "--patients",
+            str(p.patients),
+            "--spill-dir",
+            str(tmp / "no"),
+        ],  # fmt: skip
     }
     msgs = {}
     for name, args in cases.items():
@@ -196,6 +219,8 @@ def test_bad_inputs_fail_in_one_line_and_leave_the_store(ran, env, case_cli):
     assert "--leak-role" in msgs["leak_text"] or "not a table" in msgs["leak_text"]
     assert "no-such-incident" in msgs["unknown_incident"]
     assert "ROLE=COLUMN" in msgs["bad_role"] and "NOPE" in msgs["missing_column"]
+    assert "--memory-limit" in msgs["bad_memory_limit"] and "8GB" in msgs["bad_memory_limit"]
+    assert "--spill-dir" in msgs["missing_spill_dir"]
     wrong = {**e, "VIGILE_KEY": base64.b64encode(os.urandom(32)).decode()}
     r = runner.invoke(app, cases["leak_text"][:1] + [str(p.leak), "--patients", str(p.patients)],
                       env=wrong)  # fmt: skip

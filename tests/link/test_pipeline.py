@@ -5,14 +5,14 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from vigile.link import LinkOptions, categories_of, link
+from vigile.link import LinkOptions, categories_of
 from vigile.link.evaluate import score
 from vigile.link.pipeline import choose
 
 
 @pytest.fixture(scope="module")
-def result(pair):
-    return link(pair.leak, pair.patients)
+def result(pair_link):
+    return pair_link
 
 
 def _truth(pair) -> pl.DataFrame:

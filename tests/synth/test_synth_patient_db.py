@@ -17,13 +17,62 @@ def _levenshtein(a: str, b: str) -> int:
     return prev[-1]
 
 
-@pytest.fixture(scope="module")
-def db(small_export, tmp_path_factory):
+SPEC = PatientDbSpec(size=6000, seed=3, name_typo_share=0.1, moved_share=0.1)
+
+
+# In one piece (the default chunk is far above 6,000 rows), and in 700-row chunks: unlinked
+# patients built 700 at a time and the output written in 700-row blocks (bounded memory).
+@pytest.fixture(scope="module", params=[None, 700], ids=["one-chunk", "700-row-chunks"])
+def db(small_export, tmp_path_factory, request):
     _, truth, _ = small_export
     path = tmp_path_factory.mktemp("db") / "patients.parquet"
-    spec = PatientDbSpec(size=6000, seed=3, name_typo_share=0.1, moved_share=0.1)
-    db_truth = generate_patient_db(spec, truth, path)
+    kw = {"chunk_rows": request.param} if request.param else {}
+    db_truth = generate_patient_db(SPEC, truth, path, **kw)
     return truth, db_truth, pl.read_parquet(path)
+
+
+def test_chunked_output_is_shuffled_across_blocks(db):
+    _, db_truth, table = db
+    linked = table.with_row_index("row").join(db_truth.links, on="patient_id")
+    blocks = (linked["row"] // 700).unique().len()
+    assert blocks == -(-table.height // 700)  # leak persons in every 700-row stretch
+    assert not folder_leftovers(db_truth.path)
+
+
+def folder_leftovers(path) -> list[str]:
+    """Temporary pieces or a partial file left beside the database."""
+    from pathlib import Path
+
+    return [p.name for p in Path(path).parent.iterdir() if p.name.startswith(".") or
+            p.name.endswith(".part")]  # fmt: skip
+
+
+def test_output_blocks_do_not_change_the_rows(small_export, tmp_path):
+    """With the unlinked patients in one chunk, the external shuffle by output block
+    (here 5,000-row blocks of a 6,000-row table) writes exactly the one-piece table."""
+    _, truth, _ = small_export
+    assert SPEC.size - truth.persons <= 5000 < SPEC.size
+    generate_patient_db(SPEC, truth, tmp_path / "a.parquet")
+    generate_patient_db(SPEC, truth, tmp_path / "b.parquet", chunk_rows=5000)
+    assert pl.read_parquet(tmp_path / "a.parquet").equals(pl.read_parquet(tmp_path / "b.parquet"))
+
+
+def test_failure_leaves_no_database_and_no_pieces(small_export, tmp_path, monkeypatch):
+    import vigile.synth.patient_db as mod
+
+    _, truth, _ = small_export
+    real = mod.build_persons
+
+    def second_chunk_fails(n, seed, pools, reference, stream=0, **kw):
+        if stream > 10_000:
+            raise MemoryError("simulated")
+        return real(n, seed, pools, reference, stream=stream, **kw)
+
+    monkeypatch.setattr(mod, "build_persons", second_chunk_fails)
+    with pytest.raises(MemoryError):
+        generate_patient_db(SPEC, truth, tmp_path / "p.parquet", chunk_rows=700)
+    assert not (tmp_path / "p.parquet").exists()
+    assert folder_leftovers(tmp_path / "p.parquet") == []
 
 
 def test_superset_with_unique_ids(db):

@@ -52,6 +52,19 @@ ENGINE_OPTION = typer.Option(
     help="duckdb (one machine) or spark (the patient database read and linked on Apache "
     "Spark; same model and thresholds; needs `pip install 'vigile[spark]'` and Java 17+).",
 )
+MEMORY_LIMIT_OPTION = typer.Option(
+    None,
+    "--memory-limit",
+    help="With --engine duckdb: DuckDB's memory limit (8GB, 512MiB); what does not fit "
+    "spills to disk. Default: half the memory available ($VIGILE_DUCKDB_MEMORY_LIMIT).",
+)
+SPILL_DIR_OPTION = typer.Option(
+    None,
+    "--spill-dir",
+    help="With --engine duckdb: folder for DuckDB's spill, which holds the compared "
+    "personal values (an owner-only subfolder, removed at the end; put it on an encrypted "
+    "disk). Default: the system's temporary folder ($VIGILE_SPILL_DIR).",
+)
 SPARK_MASTER_OPTION = typer.Option(
     None,
     "--spark-master",
@@ -164,6 +177,8 @@ def run(
     engine: str = ENGINE_OPTION,
     spark_master: str | None = SPARK_MASTER_OPTION,
     spark_connect: str | None = SPARK_CONNECT_OPTION,
+    memory_limit: str | None = MEMORY_LIMIT_OPTION,
+    spill_dir: Path | None = SPILL_DIR_OPTION,
 ) -> None:
     """Link LEAK to the patient database and record every affected patient's exposure in the
     case (categories, health kinds, password form, minor at discovery, legal protection).
@@ -192,6 +207,17 @@ def run(
         fail(f"--engine must be duckdb or spark, not {engine!r}")
     if engine == "duckdb" and (spark_master or spark_connect):
         fail("--spark-master/--spark-connect need --engine spark")
+    if engine == "spark" and (memory_limit or spill_dir):
+        fail("--memory-limit/--spill-dir are DuckDB's: give Spark its memory with --conf")
+    if memory_limit:
+        from ..link.probabilistic import check_memory_limit
+
+        try:
+            check_memory_limit(memory_limit)
+        except ValueError as e:
+            fail(f"--memory-limit: {e}")
+    if spill_dir and not spill_dir.is_dir():
+        fail(f"--spill-dir: no such folder: {shown_path(spill_dir)}")
     spark = _spark_or_fail(spark_master, spark_connect) if engine == "spark" else None
     if spark is None and not is_url(patients) and not Path(patients).exists():
         fail(
@@ -207,7 +233,14 @@ def run(
     store = open_case(db, key_file)
     inc = find_incident(store, incident)
     shown = not quiet and sys.stderr.isatty()
-    options = LinkOptions(match_threshold=match_threshold, review_threshold=review_threshold)
+    from ..link import SplinkOptions
+
+    splink = SplinkOptions(
+        memory_limit=memory_limit, spill_dir=str(spill_dir) if spill_dir else None
+    )
+    options = LinkOptions(
+        match_threshold=match_threshold, review_threshold=review_threshold, splink=splink
+    )
     try:
         with byte_progress(enabled=shown) as progress:
             leak_persons = load_leak(leak, leak_roles, progress=progress)

@@ -28,12 +28,14 @@ def birth_dates_agree(left: pl.Expr, right: pl.Expr) -> pl.Expr:
 
 def nir_matches(leak: pl.DataFrame, patients: pl.DataFrame) -> pl.DataFrame:
     """leak_key, patient_id, match_probability (1.0) for leak persons linked by NIR."""
+    # Select, then filter: filtering first would copy every column of the patient table
+    # (its identity too), a transient second copy of the largest frame of a link.
     pairs = (
-        leak.filter(pl.col("nir").is_not_null())
-        .select("leak_key", "nir", pl.col("birth_date").alias("bd_l"))
+        leak.select("leak_key", "nir", pl.col("birth_date").alias("bd_l"))
+        .filter(pl.col("nir").is_not_null())
         .join(
-            patients.filter(pl.col("nir").is_not_null()).select(
-                "patient_id", "nir", pl.col("birth_date").alias("bd_r")
+            patients.select("patient_id", "nir", pl.col("birth_date").alias("bd_r")).filter(
+                pl.col("nir").is_not_null()
             ),
             on="nir",
         )

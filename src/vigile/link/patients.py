@@ -172,21 +172,27 @@ def load_patients(
                 )
             else:
                 protected = pl.Series("protected", [False] * batch.height, dtype=pl.Boolean)
+            # Tidied and filtered batch by batch (both are row-wise): doing it on the whole
+            # table would hold two copies of it at once.
             frames.append(
-                pl.concat(
-                    [
-                        batch.select(exprs),
-                        linkage_fields(batch, roles),
-                        pl.DataFrame([protected.alias("protected")]),
-                    ],
-                    how="horizontal",
-                )
+                tidy(
+                    pl.concat(
+                        [
+                            batch.select(exprs),
+                            linkage_fields(batch, roles),
+                            pl.DataFrame([protected.alias("protected")]),
+                        ],
+                        how="horizontal",
+                    )
+                ).filter(pl.col("patient_id").is_not_null())
             )
+            del batch
     except ReadError as err:
         raise PatientsError(str(err)) from None
     if roles is None or id_column is None:
         raise PatientsError(f"{_display(src)}: no rows")
-    frame = tidy(pl.concat(frames, how="vertical")).filter(pl.col("patient_id").is_not_null())
+    frame = pl.concat(frames, how="vertical", rechunk=False)
+    del frames
     if frame.get_column("patient_id").n_unique() != frame.height:
         raise PatientsError(f"{_display(src)}: id column {id_column!r} is not unique")
     return Patients(frame, roles, id_column, _display(src))

@@ -20,12 +20,13 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
 from .deterministic import nir_matches
 from .exposure import PASSWORD_FORM, categories_of, kinds_of
+from .fields import FIELDS
 from .leak import LeakPersons, ProgressFn, load_leak
 from .patients import IDENTITY_FIELDS, Patients, load_patients
 from .probabilistic import SplinkOptions, probabilistic_matches
@@ -212,14 +213,17 @@ def link_loaded(
 
     t = time.perf_counter()
     with stage("probabilistic pass (Splink)"):
-        rest_leak = leak.persons.join(by_nir, on="leak_key", how="anti")
-        rest_patients = patients.frame.join(by_nir, on="patient_id", how="anti")
-        splink_opts = SplinkOptions(
-            review_threshold=options.review_threshold,
-            max_pairs_u=options.splink.max_pairs_u,
-            seed=options.splink.seed,
+        splink_opts = replace(options.splink, review_threshold=options.review_threshold)
+        # Only the compared columns are copied (not the identity kept for the letters),
+        # and as temporaries: probabilistic_matches frees them once converted to Arrow.
+        compared = [f for f in FIELDS if f != "nir"]
+        candidates = probabilistic_matches(
+            leak.persons.select("leak_key", *compared).join(by_nir, on="leak_key", how="anti"),
+            patients.frame.select("patient_id", *compared).join(
+                by_nir, on="patient_id", how="anti"
+            ),
+            splink_opts,
         )
-        candidates = probabilistic_matches(rest_leak, rest_patients, splink_opts)
         prob_matches, review = choose(candidates, options)
     timings["splink_pass"] = time.perf_counter() - t
 

@@ -14,6 +14,12 @@ backend: DuckDB here (`probabilistic_matches`), Spark in `spark_engine`.
 from __future__ import annotations
 
 import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import polars as pl
@@ -27,6 +33,12 @@ class SplinkOptions:
     max_pairs_u: float = 2e6
     seed: int = 7
     em_rounds: int = 2
+    # DuckDB only: its buffer-manager limit ("8GB", "512MiB"; default: half the memory
+    # available at the start, VIGILE_DUCKDB_MEMORY_LIMIT overrides) and the folder under
+    # which it spills what does not fit (default: the system's temporary folder,
+    # VIGILE_SPILL_DIR overrides). See `duckdb_connection`.
+    memory_limit: str | None = None
+    spill_dir: str | None = None
 
 
 # The SQL below is plain SQL that DuckDB and Spark read alike (=, OR, substr, split_part);
@@ -200,6 +212,54 @@ def oriented(pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+MEMORY_LIMIT_ENV = "VIGILE_DUCKDB_MEMORY_LIMIT"
+SPILL_DIR_ENV = "VIGILE_SPILL_DIR"
+_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+def check_memory_limit(limit: str) -> str:
+    """`limit` if DuckDB reads it as a size ("8GB", "512MiB"), else ValueError."""
+    if not _SIZE.match(limit):
+        raise ValueError(f"memory limit {limit!r} is not a size: write it like 8GB or 512MiB")
+    return limit.strip()
+
+
+def default_memory_limit() -> str:
+    """Half the memory available now, at least 1 GiB: the other half is for vigile's own
+    frames (the patient table read by polars, its Arrow copy for Splink) and the system.
+    DuckDB's own default, 80 % of all RAM, ignores what else is running."""
+    import psutil
+
+    return f"{max(1024, psutil.virtual_memory().available // 2 // 2**20)}MiB"
+
+
+@contextmanager
+def duckdb_connection(memory_limit: str | None = None, spill_dir: str | None = None) -> Iterator:
+    """An in-memory DuckDB connection whose buffer manager stays under `memory_limit`
+    and spills the rest to a private folder, removed on exit.
+
+    The spill holds the compared values (names, birth dates, addresses, phone numbers):
+    the folder is created owner-only (mode 0700, `tempfile.mkdtemp`) under `spill_dir`,
+    which should be on an encrypted disk of the same machine. A SIGKILL leaves it behind
+    (named vigile-spill-*): delete it. The limit covers DuckDB's buffers only, not the
+    Arrow tables it reads from nor Python's frames."""
+    import duckdb
+
+    limit = check_memory_limit(
+        memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or default_memory_limit()
+    )
+    parent = spill_dir or os.environ.get(SPILL_DIR_ENV) or None
+    spill = tempfile.mkdtemp(prefix="vigile-spill-", dir=parent)
+    try:
+        con = duckdb.connect(":memory:", config={"memory_limit": limit, "temp_directory": spill})
+        try:
+            yield con
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+
+
 def _to_splink_input(df: pl.DataFrame, id_col: str):
     cols = [pl.col(id_col).alias("unique_id"), *(pl.col(f) for f in FIELDS if f != "nir")]
     return df.select(cols).to_arrow()
@@ -214,15 +274,17 @@ def probabilistic_matches(
         return pl.DataFrame(schema=PAIR_SCHEMA)
     from splink import DuckDBAPI
 
-    db = DuckDBAPI()
-    scored = scored_pairs(
-        db,
-        _to_splink_input(leak, "leak_key"),
-        _to_splink_input(patients, "patient_id"),
-        patients.height,
-        options,
-    )
-    out = scored.as_duckdbpyrelation().pl()
-    return oriented(
-        out.select("source_dataset_l", "unique_id_l", "unique_id_r", "match_probability")
-    )
+    n_patients = patients.height
+    left = _to_splink_input(leak, "leak_key")
+    right = _to_splink_input(patients, "patient_id")
+    # Only the Arrow copies are needed now: drop this frame's references to the polars
+    # ones (the caller passes temporaries, so they are freed here).
+    del leak, patients
+    with duckdb_connection(options.memory_limit, options.spill_dir) as con:
+        scored = scored_pairs(DuckDBAPI(con), left, right, n_patients, options)
+        out = (
+            scored.as_duckdbpyrelation()
+            .project("source_dataset_l, unique_id_l, unique_id_r, match_probability")
+            .pl()
+        )
+    return oriented(out)

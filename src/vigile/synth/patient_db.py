@@ -115,10 +115,102 @@ def _db_columns(frame: pl.DataFrame, pools) -> pl.DataFrame:
     )
 
 
+def _patient_ids(ids: np.ndarray) -> pl.Series:
+    return (
+        pl.select(pl.concat_str([pl.lit("PAT"), pl.Series(ids).cast(pl.String).str.zfill(8)]))
+        .to_series()
+        .alias("patient_id")
+    )
+
+
+def _others_stream(chunk: int) -> int:
+    """build_persons stream of the k-th chunk of unlinked patients: chunk 0 keeps the
+    stream the one-piece generator used (1), so databases of up to `chunk_rows` unlinked
+    patients are the same rows as before; later chunks draw from streams 10,000 + k,
+    which no other generator uses (0: lab export persons, 2: donors)."""
+    return 1 if chunk == 0 else 10_000 + chunk
+
+
+def _table_parts(linked, spec, n_leak, pools, reference, chunk_rows):
+    """(first table row, frame in database columns) pieces, in table order: the linked
+    persons, then the unlinked patients `chunk_rows` at a time."""
+    yield 0, _db_columns(linked, pools)
+    n_others = spec.size - n_leak
+    for k, start in enumerate(range(0, n_others, chunk_rows)):
+        m = min(chunk_rows, n_others - start)
+        others = build_persons(m, spec.seed, pools, reference, stream=_others_stream(k))
+        yield n_leak + start, _db_columns(others, pools)
+
+
+def _write_shuffled(parts, ids, nir_missing, position, out_path, chunk_rows) -> None:
+    """Write the table rows in output order with one block of `chunk_rows` rows in memory.
+
+    Two passes through a private temporary folder beside the output (hand-written: an
+    external shuffle by output block, which neither polars nor pyarrow offers): each
+    piece is split by the output block its rows land in, then each block's pieces are
+    read back, put in output order and appended (a Parquet row group, or CSV lines). The
+    file appears under its name only when complete (written as `.part`, then renamed)."""
+    import shutil
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    n_blocks = max(1, -(-len(position) // chunk_rows))
+    tmp = Path(tempfile.mkdtemp(prefix=".patient-db-", dir=out_path.parent))  # mode 0700
+    partial = out_path.with_name(out_path.name + ".part")
+    try:
+        for p, (first, frame) in enumerate(parts):
+            rows = np.arange(first, first + frame.height)
+            pos = position[rows]
+            frame = frame.with_columns(
+                nir=pl.when(pl.Series(nir_missing[rows])).then(None).otherwise(pl.col("nir"))
+            ).insert_column(0, _patient_ids(ids[rows]))
+            frame = frame.with_columns(_pos=pl.Series(pos), _block=pl.Series(pos // chunk_rows))
+            for (block,), piece in frame.partition_by("_block", as_dict=True).items():
+                piece.drop("_block").write_parquet(tmp / f"b{block:06d}-p{p:06d}.parquet")
+            del frame
+        csv = out_path.suffix.lower() == ".csv"
+        writer = None
+        with partial.open("wb") as fh:
+            for block in range(n_blocks):
+                files = sorted(tmp.glob(f"b{block:06d}-p*.parquet"))
+                table = pl.concat([pl.read_parquet(f) for f in files]).sort("_pos").drop("_pos")
+                if csv:
+                    table.write_csv(fh, separator=";", include_header=block == 0)
+                else:
+                    arrow = table.to_arrow()
+                    if writer is None:
+                        writer = pq.ParquetWriter(fh, arrow.schema, compression="zstd")
+                    writer.write_table(arrow)
+                for f in files:
+                    f.unlink()
+            if writer is not None:
+                writer.close()
+        partial.replace(out_path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        partial.unlink(missing_ok=True)
+
+
+# Rows of unlinked patients built at once, and rows per output block: bounds the memory
+# (about 1 GB per million rows at peak) whatever the database size.
+CHUNK_ROWS = 1_000_000
+
+
 def generate_patient_db(
-    spec: PatientDbSpec, leak_truth: GroundTruth, out_path: str | Path
+    spec: PatientDbSpec,
+    leak_truth: GroundTruth,
+    out_path: str | Path,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> PatientDbTruth:
-    """Write the patient database and its linkage truth; return the truth."""
+    """Write the patient database and its linkage truth; return the truth.
+
+    Memory is bounded by `chunk_rows` (plus the leak's persons and a few integer arrays
+    of `size`), not by `size`. For a given seed the rows and their order are those of
+    the one-piece generator when the unlinked patients fit in one chunk; beyond, each
+    further chunk of unlinked patients draws from its own stream (same distribution,
+    other persons)."""
     out_path = Path(out_path)
     leak = leak_truth.persons_frame()
     n_leak = leak.height
@@ -184,30 +276,28 @@ def generate_patient_db(
         mobile=pl.when(pl.col("phone_changed")).then("donor_mobile").otherwise("mobile"),
         has_mobile=pl.col("has_mobile") | pl.col("phone_changed"),
     )
-    others = build_persons(
-        spec.size - n_leak, spec.seed, pools, export_spec.reference_date, stream=1
-    )
-    table = pl.concat([_db_columns(linked, pools), _db_columns(others, pools)])
+    # The old in-memory recipe, kept draw for draw: which patients lack a NIR, the
+    # patient ids (a permutation), and the output order (a shuffle, so the leak's persons
+    # are not the first rows). Arrays of `size` integers: 80 MB each at 10 M patients.
     nir_missing = rng.random(spec.size) < spec.missing_nir_share
-    table = table.with_columns(
-        nir=pl.when(pl.Series(nir_missing)).then(None).otherwise(pl.col("nir"))
-    )
     ids = rng.permutation(spec.size) + 1
-    patient_id = pl.Series("patient_id", ids).cast(pl.String).str.zfill(8)
-    patient_id = pl.select(pl.concat_str([pl.lit("PAT"), patient_id])).to_series()
-    table = table.insert_column(0, patient_id.alias("patient_id"))
-    # Shuffle so the leak's persons are not the first rows.
-    table = table[rng.permutation(spec.size)]
-
-    if out_path.suffix.lower() == ".csv":
-        table.write_csv(out_path, separator=";")
-    else:
-        table.write_parquet(out_path)
+    order = rng.permutation(spec.size)  # output row j is table row order[j]
+    position = np.empty(spec.size, dtype=np.int64)
+    position[order] = np.arange(spec.size, dtype=np.int64)
+    _write_shuffled(
+        _table_parts(linked, spec, n_leak, pools, export_spec.reference_date, chunk_rows),
+        ids,
+        nir_missing,
+        position,
+        out_path,
+        chunk_rows,
+    )
+    patient_id = _patient_ids(ids[:n_leak])
 
     links = pl.DataFrame(
         {
             "leak_person": leak["person"],
-            "patient_id": patient_id[:n_leak],
+            "patient_id": patient_id,
             **{f: v for f, v in flags.items()},
             # NIR missing in the database although the leak's person has one.
             "nir_missing": nir_missing[:n_leak] & leak["has_nir"].to_numpy(),
