@@ -101,7 +101,8 @@ class Fingerprint:
             hashed.append((view, present, h))
         if not hashed:
             return
-        sigs, first = np.unique(sig, return_index=True)  # one row per identity
+        first = np.flatnonzero(pl.Series(sig).is_first_distinct().to_numpy())  # per identity
+        sigs = sig[first]
         recs, views, hs = [], [], []
         seen: dict[int, list[np.ndarray]] = {}  # per view, the hashes of earlier columns
         for view, present, h in hashed:
@@ -114,7 +115,7 @@ class Fingerprint:
             views.append(np.full(int(keep.sum()), view, np.int16))
             hs.append(hf[keep])
         rec, vw, hh = np.concatenate(recs), np.concatenate(views), np.concatenate(hs)
-        order = np.argsort(hh, kind="stable")  # sorted here, on the worker: `frame` merges
+        order = np.argsort(hh)  # sorted here, on the worker: `frame` merges the runs
         self._batches.append((sigs, rec[order], vw[order], hh[order]))
         self._frame = None
 
