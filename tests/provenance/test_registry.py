@@ -179,3 +179,30 @@ def test_lookup_examines_the_exports_holding_most_hashes_and_any_canary(tmp_path
         bounded = reg.lookup(found["h"], top=2)
         assert set(bounded["export_id"].unique()) == {ids["e5"], ids["e4"], ids["e0"]}
         assert bounded.height == 30 + 25 + 5 + 1  # their every key among the hashes
+
+
+def test_a_fingerprint_holds_each_identity_s_keys_once_sorted_by_hash(tmp_path):
+    """A person's repeated rows (in one batch or several) are one identity; a value in
+    two columns of one view (same phone twice) is one key; the frame is sorted by hash."""
+    from vigile.provenance.fingerprint import KeyColumns
+
+    keys = KeyColumns(phones=("TEL1", "TEL2"), emails=("MAIL",))
+    a = ("06 12 34 56 78", "06 12 34 56 78", "a@exemple.fr")  # same phone twice
+    b = ("06 99 88 77 66", "01 44 55 66 77", "b@exemple.fr")
+    c = (None, None, "c@exemple.fr")
+
+    def frame(rows):
+        return pl.DataFrame(rows, schema=["TEL1", "TEL2", "MAIL"], orient="row")
+
+    with open_registry(str(tmp_path / "r.db"), create=True, secret=os.urandom(32)) as reg:
+        fp = reg.fingerprint(keys)
+        fp.add(frame([a, b, a, (None, None, None)]))
+        fp.add(frame([c, a, b]))
+        f = fp.frame()
+        assert fp.units == 3 and fp.rows == 7
+        assert f["h"].is_sorted() and f.select("h", "unit").is_unique().all()
+        per_unit = sorted(f.group_by("unit").len()["len"].to_list())
+        assert per_unit == [1, 2, 3]  # c: e-mail; a: phone once + e-mail; b: 2 phones + e-mail
+        rec, created = reg.register(fp, name="e", recipient="r", purpose="p", software="s",
+                                    columns=["TEL1", "TEL2", "MAIL"])  # fmt: skip
+        assert created and rec.units == 3 and rec.rows == 7

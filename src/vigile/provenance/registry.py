@@ -32,7 +32,11 @@ from .schema import blocks, exports, keys, meta
 LOOKUP_CHUNK = 5_000
 # An export with more keys than this is stored by bucket (`schema.blocks`), not key by key.
 BLOCK_THRESHOLD = 100_000
-BUCKET_BITS = 16
+# 2^14 buckets: a 491,840-row export's 580,000 keys in 16,384 rows of ~600 bytes (one
+# SQLite insert each: 2^16 rows made registering cost 0.3 s more); a 500-row fragment's
+# ~2,500 hashes read ~15 % of a large export's blocks. Changing it needs a migration
+# (revision p0002 re-packed 16-bit buckets into these).
+BUCKET_BITS = 14
 KEY_SCHEMA = {"h": pl.Int64, "export_id": pl.Int32, "unit": pl.Int64, "view": pl.Int16}
 RECORD = np.dtype([("h", "<i8"), ("unit", "<i8"), ("view", "i1")])
 _KEY_CHECK = b"vigile.provenance key check"
@@ -74,6 +78,7 @@ class Fingerprint:
         default_factory=list
     )
     _frame: pl.DataFrame | None = None
+    units: int = 0  # identities held (known once `frame` is built)
 
     def add(self, batch: pl.DataFrame) -> None:
         self.rows += batch.height
@@ -96,15 +101,22 @@ class Fingerprint:
             hashed.append((view, present, h))
         if not hashed:
             return
-        sigs, first = np.unique(sig, return_index=True)  # one row per identity
+        first = np.flatnonzero(pl.Series(sig).is_first_distinct().to_numpy())  # per identity
+        sigs = sig[first]
         recs, views, hs = [], [], []
+        seen: dict[int, list[np.ndarray]] = {}  # per view, the hashes of earlier columns
         for view, present, h in hashed:
             keep = present[first]
+            hf = h[first]
+            for earlier in seen.get(view, ()):  # a value in two columns of one view: once
+                keep &= hf != earlier
+            seen.setdefault(view, []).append(np.where(present[first], hf, 0))
             recs.append(np.flatnonzero(keep))
             views.append(np.full(int(keep.sum()), view, np.int16))
-            hs.append(h[first][keep])
-        self._batches.append((sigs, np.concatenate(recs), np.concatenate(views),
-                              np.concatenate(hs)))  # fmt: skip
+            hs.append(hf[keep])
+        rec, vw, hh = np.concatenate(recs), np.concatenate(views), np.concatenate(hs)
+        order = np.argsort(hh)  # sorted here, on the worker: `frame` merges the runs
+        self._batches.append((sigs, rec[order], vw[order], hh[order]))
         self._frame = None
 
     def merge(self, other: Fingerprint) -> None:
@@ -118,6 +130,7 @@ class Fingerprint:
         if self._frame is not None:
             return self._frame
         if not self._batches:
+            self.units = 0
             return pl.DataFrame(schema={"h": pl.Int64, "unit": pl.Int64, "view": pl.Int16})
         sizes = np.array([len(b[0]) for b in self._batches])
         offsets = np.r_[0, np.cumsum(sizes)[:-1]]
@@ -125,16 +138,19 @@ class Fingerprint:
         rec = np.concatenate([b[1] + o for b, o in zip(self._batches, offsets, strict=True)])
         view = np.concatenate([b[2] for b in self._batches])
         h = np.concatenate([b[3] for b in self._batches])
-        _, first = np.unique(sigs, return_index=True)  # an identity seen in several batches
-        kept = np.zeros(len(sigs), dtype=bool)
-        kept[first] = True
-        m = kept[rec]
+        # An identity seen in several batches is kept from its first; within a batch
+        # each (identity, hash) is there once (`add`), so the keys kept are unique.
+        first = pl.Series(sigs).is_first_distinct().to_numpy()
+        m = first[rec]
         rec, view, h = rec[m], view[m], h[m]
-        sig = sigs[rec]
-        order = np.lexsort((sig, h))
-        sig, view, h = sig[order], view[order], h[order]
-        once = np.r_[True, (h[1:] != h[:-1]) | (sig[1:] != sig[:-1])]  # a value in two columns
-        self._frame = pl.DataFrame({"h": h[once], "unit": sig[once] + 1, "view": view[once]})
+        held = np.zeros(len(sigs), dtype=bool)
+        held[rec] = True
+        self.units = int(held.sum())
+        # Each batch is sorted by hash: a stable sort of the runs merges them (timsort).
+        order = np.argsort(h, kind="stable")
+        self._frame = pl.DataFrame(
+            {"h": h[order], "unit": sigs[rec[order]] + 1, "view": view[order]}
+        )
         return self._frame
 
 
@@ -243,7 +259,7 @@ class Registry:
         if canary_keys is not None and canary_keys.height:
             n_canaries = int(canary_keys["unit"].n_unique())
             frame = pl.concat([frame, canary_keys.select(frame.columns)]).sort("h")
-        units = int(frame.filter(pl.col("unit") > 0)["unit"].n_unique())
+        units = fp.units
         views = sorted({VIEWS[int(v)] for v in frame["view"].unique().to_list()})
         at = now or datetime.now(UTC)
         try:

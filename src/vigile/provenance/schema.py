@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -66,16 +67,19 @@ keys = Table(
     sqlite_with_rowid=False,
 )
 
-# A large export's keys, by hash bucket (the top BUCKET_BITS bits of h): one row per
-# (bucket, export) holding its keys as packed records (h int64, unit int64, view int8,
-# little-endian, sorted by h). Thousands of rows instead of a million: registering a
-# large export stays cheap; a look-up reads the buckets of the hashes it looks for.
+# A large export's keys, by hash bucket (the top bits of h: `registry.BUCKET_BITS`, 14
+# since revision p0002): one row per (export, bucket) holding its keys as packed
+# records (h int64, unit int64, view int8, little-endian, sorted by h). Some 16,000 rows
+# instead of a million: registering a large export stays cheap; a look-up reads the
+# buckets of the hashes it looks for (through the index on bucket). The rows are
+# clustered by export, so registering appends and never rewrites other exports' pages.
 blocks = Table(
     "provenance_blocks",
     metadata,
     Column("bucket", Integer, nullable=False),
     Column("export_id", Integer, nullable=False),
     Column("data", LargeBinary, nullable=False),
-    PrimaryKeyConstraint("bucket", "export_id", name="pk_provenance_blocks"),
+    PrimaryKeyConstraint("export_id", "bucket", name="pk_provenance_blocks_by_export"),
+    Index("ix_provenance_blocks_bucket", "bucket", "export_id"),
     sqlite_with_rowid=False,
 )
