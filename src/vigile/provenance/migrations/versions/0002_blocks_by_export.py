@@ -68,14 +68,22 @@ def _split(eid: int, rows: list[tuple[int, bytes]]) -> list[dict]:
     return out
 
 
-def upgrade() -> None:
+def _blocks_table(name: str, key: tuple[str, str], key_name: str) -> None:
+    """The blocks table under `name`, its primary key on `key` (the two revisions differ
+    only there: (bucket, export) before, (export, bucket) from p0002)."""
     op.create_table(
-        "provenance_blocks_p0002",
+        name,
         sa.Column("bucket", sa.Integer, nullable=False),
         sa.Column("export_id", sa.Integer, nullable=False),
         sa.Column("data", sa.LargeBinary, nullable=False),
-        sa.PrimaryKeyConstraint("export_id", "bucket", name="pk_provenance_blocks_by_export"),
+        sa.PrimaryKeyConstraint(*key, name=key_name),
         sqlite_with_rowid=False,
+    )
+
+
+def upgrade() -> None:
+    _blocks_table(
+        "provenance_blocks_p0002", ("export_id", "bucket"), "pk_provenance_blocks_by_export"
     )
     _copy("provenance_blocks", "provenance_blocks_p0002", _merge)
     op.drop_table("provenance_blocks")
@@ -84,14 +92,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.create_table(
-        "provenance_blocks_p0001",
-        sa.Column("bucket", sa.Integer, nullable=False),
-        sa.Column("export_id", sa.Integer, nullable=False),
-        sa.Column("data", sa.LargeBinary, nullable=False),
-        sa.PrimaryKeyConstraint("bucket", "export_id", name="pk_provenance_blocks"),
-        sqlite_with_rowid=False,
-    )
+    _blocks_table("provenance_blocks_p0001", ("bucket", "export_id"), "pk_provenance_blocks")
     _copy("provenance_blocks", "provenance_blocks_p0001", _split)
     op.drop_index("ix_provenance_blocks_bucket", table_name="provenance_blocks")
     op.drop_table("provenance_blocks")
