@@ -133,3 +133,16 @@ def emit(text: str, output: Path | None) -> None:
         console.print(f"report written to {output}", markup=False)
     else:
         sys.stdout.write(text)
+
+
+def spark_or_fail(master: str | None, connect: str | None = None):
+    """A SparkSession for `--engine spark`, or a one-line error naming what to install or
+    fix (pyspark, Java, an unreachable master); the same for every command."""
+    from ..link.spark_session import SparkUnavailable, get_spark
+
+    if master and connect:
+        fail("give --spark-master or --spark-connect, not both")
+    try:
+        return get_spark(master, connect)
+    except SparkUnavailable as e:
+        fail(str(e))

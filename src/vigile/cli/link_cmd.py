@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from typer.core import TyperGroup
 
-from .app import app, console, console_err, fail
+from .app import app, console, console_err, fail, spark_or_fail
 from .common import (
     DB_OPTION,
     INCIDENT_OPTION,
@@ -218,7 +218,7 @@ def run(
             fail(f"--memory-limit: {e}")
     if spill_dir and not spill_dir.is_dir():
         fail(f"--spill-dir: no such folder: {shown_path(spill_dir)}")
-    spark = _spark_or_fail(spark_master, spark_connect) if engine == "spark" else None
+    spark = spark_or_fail(spark_master, spark_connect) if engine == "spark" else None
     if spark is None and not is_url(patients) and not Path(patients).exists():
         fail(
             f"no such patient database: {shown_path(patients)} (a file, or a SQL table as URL#table)"
@@ -324,18 +324,6 @@ def run(
         n = write_affected_csv(result, affected_csv)
         out(f"affected patients written to {affected_csv} ({n} rows)", markup=False)
     store.close()
-
-
-def _spark_or_fail(master: str | None, connect: str | None):
-    """A SparkSession, or a one-line error naming what to install or fix."""
-    from ..link.spark_session import SparkUnavailable, get_spark
-
-    if master and connect:
-        fail("give --spark-master or --spark-connect, not both")
-    try:
-        return get_spark(master, connect)
-    except SparkUnavailable as e:
-        fail(str(e))
 
 
 def exposure_counts(result) -> dict[str, int]:

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..scan.sweep import SAMPLE_ROWS, SweepResult, default_index, sweep
-from .app import app, console, fail, require_paths
+from .app import app, console, fail, require_paths, spark_or_fail
 from .progress import count_progress
 
 EXIT_FOUND = 1
@@ -141,7 +141,7 @@ def sweep_cmd(
     if engine == "spark" and workers is not None:
         fail("--workers sizes the local pool: with --engine spark, size the executors instead")
     require_paths(folders)
-    spark = _spark_or_fail(spark_master) if engine == "spark" else None
+    spark = spark_or_fail(spark_master) if engine == "spark" else None
     with count_progress(
         "inspecting", None, enabled=not quiet and sys.stderr.isatty(), unit="files"
     ) as advance:
@@ -176,13 +176,3 @@ def sweep_cmd(
         raise typer.Exit(EXIT_FOUND)
     if not result.complete:
         raise typer.Exit(EXIT_NOT_FULLY_READ)
-
-
-def _spark_or_fail(master: str | None):
-    """A SparkSession, or a one-line error naming what to install or fix."""
-    from ..link.spark_session import SparkUnavailable, get_spark
-
-    try:
-        return get_spark(master)
-    except SparkUnavailable as e:
-        fail(str(e))

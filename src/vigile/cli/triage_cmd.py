@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from .app import app, console_err, emit, fail, require_paths
+from .app import app, console_err, emit, fail, require_paths, spark_or_fail
 from .common import DB_OPTION, KEY_FILE_OPTION, LANG_OPTION, check_lang
 from .progress import byte_progress
 from .scan_cmd import EXIT_FOUND, EXIT_NOT_FULLY_READ
@@ -144,16 +144,13 @@ def _triage_spark(source: str, circ, master: str | None, connect: str | None):
     """The triage of one table on Spark; one-line errors."""
     import re
 
-    from ..link.spark_session import SparkUnavailable, get_spark
     from ..triage.spark import SparkTriageError, triage_spark
 
-    if master and connect:
-        fail("give --spark-master or --spark-connect, not both")
     source = re.sub(r"^([a-z0-9+]+):/(?!/)", r"\1://", source)  # Path() folds "s3a://" to "s3a:/"
+    spark = spark_or_fail(master, connect)
     try:
-        spark = get_spark(master, connect)
         return triage_spark(spark, source, circumstances=circ)
-    except (SparkUnavailable, SparkTriageError) as e:
+    except SparkTriageError as e:
         fail(str(e))
 
 
