@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from vigile.link import LinkOptions, PatientsError, link_loaded, load_leak, load_patients
+from vigile.link.probabilistic import SplinkOptions
 
 REF = dt.date(2026, 3, 1)
 
@@ -18,7 +19,9 @@ def both(spark, incident):
     from vigile.link.spark_patients import load_patients_spark
 
     leak = load_leak(incident.leak_csv)
-    options = LinkOptions()
+    # u from 20,000 sampled pairs, not from all of them: the engines must draw the same
+    # sample (see test_same_match_weights).
+    options = LinkOptions(splink=SplinkOptions(max_pairs_u=2e4))
     local = link_loaded(
         leak, load_patients(incident.patients_csv), options=options, reference_date=REF
     )
@@ -58,6 +61,28 @@ def test_same_probabilities(both):
     assert joined.height == local.matches.height
     diff = (pl.col("match_probability") - pl.col("match_probability_right")).abs().max()
     assert joined.select(diff).item() < 1e-6
+
+
+def test_same_match_weights(both):
+    """Regression: the engines trained different models (their own hash() drew different
+    u samples; their Jaro-Winkler functions differ), weights up to 0.13 bits apart, which
+    saturated probabilities near 1 hid. Compare the weights, log2(p / (1 - p)), of every
+    scored pair whose probability is below 1 - 1e-12, where the float p still carries the
+    weight to about 2e-4 bits."""
+    local, on_spark = both
+
+    def weights(result) -> pl.DataFrame:
+        scored = pl.concat([result.matches, result.review], how="diagonal_relaxed")
+        p = pl.col("match_probability")
+        return scored.filter(p < 1 - 1e-12).select(
+            "leak_key", "patient_id", ((p / (1 - p)).log(2)).alias("w")
+        )
+
+    a, b = weights(local), weights(on_spark)
+    assert a.height >= 15  # enough unsaturated pairs for the comparison to mean something
+    joined = a.join(b, on=["leak_key", "patient_id"], how="full", coalesce=True)
+    assert joined.height == a.height == b.height
+    assert joined.select((pl.col("w") - pl.col("w_right")).abs().max()).item() < 2e-3
 
 
 def test_same_affected_patients(both):
