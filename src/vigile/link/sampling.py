@@ -32,19 +32,22 @@ def bucket(value: str, modulus: int) -> int:
     return int(digest[:_HEX_DIGITS], 16) % modulus
 
 
+def _md5_digits(col_expression: str, modulus: int) -> str:
+    """SQL for the hex digits the bucket is read from; the same text on both engines."""
+    if modulus <= 0:
+        raise ValueError("modulus must be positive")
+    return f"substr(md5({col_expression}), 1, {_HEX_DIGITS})"
+
+
 class _DuckDBSameSample(DuckDBDialect):
     def hash_bucket_expression(self, col_expression: str, modulus: int) -> str:
-        if modulus <= 0:
-            raise ValueError("modulus must be positive")
-        digits = f"substr(md5({col_expression}), 1, {_HEX_DIGITS})"
+        digits = _md5_digits(col_expression, modulus)
         return f"(CAST('0x' || {digits} AS BIGINT) % {modulus})"
 
 
 class _SparkSameSample(SparkDialect):
     def hash_bucket_expression(self, col_expression: str, modulus: int) -> str:
-        if modulus <= 0:
-            raise ValueError("modulus must be positive")
-        digits = f"substr(md5({col_expression}), 1, {_HEX_DIGITS})"
+        digits = _md5_digits(col_expression, modulus)
         return f"pmod(CAST(conv({digits}, 16, 10) AS BIGINT), {modulus})"
 
 
