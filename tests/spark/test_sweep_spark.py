@@ -50,15 +50,41 @@ def _seen(result) -> list[tuple]:
     return [(f.path, f.status, f.categories, f.persons, f.tables, f.not_read) for f in result.files]
 
 
-def test_incremental_index_on_spark(spark, tree, tmp_path):
+def test_hashes_on_executors(spark, tree, tmp_path):
+    """The executors hash as the driver's threads do, in order, a vanished file included."""
+    from vigile.scan.sweep_spark import hash_files_spark
+
+    _, files = tree
+    paths = [os.fsdecode(p) for p in files] + [str(tmp_path / "gone.csv")]
+    got = hash_files_spark(spark, paths, partitions=3)
+    assert got == sweep.hash_files(paths)
+    assert all(h for h, _ in got[:-1]) and got[-1][0] is None and got[-1][1]
+    assert hash_files_spark(spark, []) == []
+
+
+def _index_rows(db) -> list[tuple]:
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        return sorted(con.execute("select path, size, mtime_ns, sha256 from files"))
+
+
+def test_incremental_index_on_spark(spark, tree, tmp_path, monkeypatch):
     """The Spark runner keeps the one-machine sweep's index: an unchanged tree is not read
-    again, a changed file alone is, and the findings are the local pool's."""
+    again, a changed file alone is, and the findings are the local pool's. The driver
+    hashes nothing: the executors do."""
     from vigile.scan.sweep_spark import sweep_spark
 
     root, _ = tree
     local = sweep.sweep([root], index=tmp_path / "local.db", workers=1, sample_rows=1000)
+
+    def driver_must_not_hash(path):
+        raise AssertionError("the driver hashed a file")
+
+    monkeypatch.setattr(sweep, "_sha256", driver_must_not_hash)
     first = sweep_spark([root], spark, index=tmp_path / "spark.db", sample_rows=1000)
     assert _seen(first) == _seen(local)
+    assert _index_rows(tmp_path / "spark.db") == _index_rows(tmp_path / "local.db")
     assert first.inspected == local.inspected >= 4
     assert any(f.status == "found" for f in first.files)
 

@@ -66,8 +66,13 @@ IN_FLIGHT_PER_WORKER = 4  # files handed to the pool at once: a crash re-runs on
 Inspect = Callable[[str | bytes, int], dict]
 # Runs the inspection of (sha256, path) pairs and yields (sha256, result or None): the
 # local process pool (`_inspect_all`) or Spark's executors (`sweep_spark.spark_runner`).
-# The walk, the hashing and the incremental index stay in `sweep`, on this machine.
+# The walk and the incremental index stay in `sweep`, on this machine.
 Runner = Callable[[list[tuple[str, str]]], Iterable[tuple[str, dict | None]]]
+# Hashes the paths of new or changed files: (sha256 or None, why it could not be read) for
+# each, in order. Local threads (`hash_files`) or Spark's executors
+# (`sweep_spark.spark_hasher`: every byte of a large share is read where the share is
+# mounted, not by the one driver).
+Hasher = Callable[[list[str]], list[tuple[str | None, str]]]
 
 
 @dataclass(frozen=True)
@@ -382,6 +387,12 @@ def _sha256(path: str) -> tuple[str | None, str]:
 _OWNERS: dict[int, str] = {}
 
 
+def hash_files(paths: list[str]) -> list[tuple[str | None, str]]:
+    """The local Hasher: sha256 of each path on 8 threads (reading is I/O bound)."""
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(_sha256, paths))
+
+
 def _owner(uid: int) -> str:
     if uid not in _OWNERS:
         try:
@@ -406,6 +417,7 @@ def sweep(
     progress: Callable[[int, int], None] | None = None,
     file_seconds: float = FILE_SECONDS,
     runner: Runner | None = None,
+    hasher: Hasher | None = None,
 ) -> SweepResult:
     """Sweep `roots`; files unchanged since the last sweep recorded in `index` are not read.
 
@@ -413,7 +425,8 @@ def sweep(
     signature, importable by worker processes, for tests). `progress(done, total)` is
     called as new contents are inspected. With more than one worker, a file whose
     inspection takes longer than `file_seconds` is reported unreadable. `runner` replaces
-    the local pool (Spark: `sweep_spark.spark_runner`); the index works the same."""
+    the local pool (Spark: `sweep_spark.spark_runner`) and `hasher` the local hashing
+    threads (Spark: `sweep_spark.spark_hasher`); the index works the same."""
     now = now or dt.datetime.now(dt.UTC)
     index = (index or default_index()).resolve()
     idx = SweepIndex(index)
@@ -424,10 +437,9 @@ def sweep(
         for path, s in walk(roots, errors=errors):
             if st.S_ISREG(s.st_mode) and not path.startswith(str(index)):  # not our own index
                 seen.append((path, s, idx.unchanged(path, s.st_size, s.st_mtime_ns)))
-        # Changed or new files: hash them (threads: I/O), then inspect unknown contents.
+        # Changed or new files: hash them, then inspect unknown contents.
         changed = [i for i, (_, _, h) in enumerate(seen) if h is None]
-        with ThreadPoolExecutor(8) as pool:
-            hashed = list(pool.map(_sha256, [seen[i][0] for i in changed]))
+        hashed = (hasher or hash_files)([seen[i][0] for i in changed]) if changed else []
         why_unhashed: dict[str, str] = {}
         for i, (h, why) in zip(changed, hashed, strict=True):
             seen[i] = (seen[i][0], seen[i][1], h)
@@ -503,9 +515,11 @@ __all__ = [
     "SAMPLE_ROWS",
     "SWEEP_SCHEMA",
     "FileReport",
+    "Hasher",
     "Runner",
     "SweepResult",
     "default_index",
+    "hash_files",
     "inspect_file",
     "shown_not_read",
     "sweep",

@@ -1,8 +1,10 @@
 """The sweep's unit of work on Apache Spark: `inspect_file` over a partitioned file list.
 
 The driver lists the shares (or reads a list of paths) and keeps the incremental index
-(`SweepIndex`: size, mtime, hash) as the local sweep does; only the paths to inspect are
-sent to the executors, in `partitions` slices. Each executor runs vigile's own readers
+(`SweepIndex`: size, mtime, hash) as the local sweep does. New or changed files are
+hashed on the executors (`spark_hasher`: every byte of a share is read where it is
+mounted, in parallel, not by the one driver); then only the paths of contents the index
+does not know are sent to the executors, in `partitions` slices. Each executor runs vigile's own readers
 and detectors through `vigile.scan.sweep.inspect_file` (plain values in, a plain dict
 out) inside `mapInArrow`, and the answers come back as one Arrow table, one row per
 path, with the same fields the local process pool gives. Executors need vigile
@@ -46,6 +48,60 @@ def _schema():
     )
 
 
+def _paths_frame(spark, raw: list[bytes], partitions: int | None):
+    """A DataFrame of (i, path) in `partitions` slices (default: 4 a core)."""
+    import pyarrow as pa
+
+    n = partitions or max(1, min(len(raw), spark.sparkContext.defaultParallelism * 4))
+    table = pa.table(
+        {"i": pa.array(range(len(raw)), type=pa.int64()), "path": pa.array(raw, pa.binary())}
+    )
+    return spark.createDataFrame(table).repartition(n)
+
+
+def hash_files_spark(
+    spark, paths: list[str | bytes], *, partitions: int | None = None
+) -> list[tuple[str | None, str]]:
+    """`sweep.hash_files` on the executors: (sha256 or None, why) of each path, in order."""
+    import pyarrow as pa
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    raw = [os.fsencode(p) for p in paths]
+    if not raw:
+        return []
+    schema = pa.schema([("i", pa.int64()), ("sha256", pa.string()), ("why", pa.string())])
+
+    def digest(batches: Iterator) -> Iterator:
+        from vigile.scan.sweep import hash_files
+
+        for rb in batches:
+            got = hash_files([os.fsdecode(p) for p in rb.column(1).to_pylist()])
+            yield pa.RecordBatch.from_arrays(
+                [rb.column(0), pa.array([h for h, _ in got], pa.string()),
+                 pa.array([w for _, w in got], pa.string())],
+                schema=schema,
+            )  # fmt: skip
+
+    out = _paths_frame(spark, raw, partitions).mapInArrow(
+        digest,
+        StructType(
+            [
+                StructField("i", LongType()),
+                StructField("sha256", StringType()),
+                StructField("why", StringType()),
+            ]
+        ),  # fmt: skip
+    )
+    by_i = {r["i"]: (r["sha256"], r["why"] or "") for r in out.toArrow().to_pylist()}
+    # a row an executor lost is a file not hashed: reported unreadable, hashed next sweep
+    return [by_i.get(i, (None, "not hashed (an executor was lost)")) for i in range(len(raw))]
+
+
+def spark_hasher(spark, *, partitions: int | None = None):
+    """A `sweep.Hasher` on Spark (`hash_files_spark`)."""
+    return lambda paths: hash_files_spark(spark, paths, partitions=partitions)
+
+
 def inspect_files_spark(
     spark,
     paths: Iterable[str | bytes],
@@ -62,9 +118,7 @@ def inspect_files_spark(
     raw = [os.fsencode(p) for p in paths]
     if not raw:
         return pl.DataFrame(schema={"path": pl.Binary})
-    n = partitions or max(1, min(len(raw), spark.sparkContext.defaultParallelism * 4))
-    table = pa.table({"path": pa.array(raw, type=pa.binary())})
-    files = spark.createDataFrame(table).repartition(n)
+    files = _paths_frame(spark, raw, partitions).select("path")
 
     def inspect(batches: Iterator) -> Iterator:
         from vigile.scan.sweep import inspect_file
@@ -127,9 +181,9 @@ def sweep_spark(
     partitions: int | None = None,
     **kwargs,
 ):
-    """`sweep.sweep` with the inspection on Spark: the driver walks, stats and hashes (the
-    incremental index: size, mtime, sha256, in the driver's SQLite file), the executors
-    read only the contents the index does not know."""
+    """`sweep.sweep` with the reading on Spark: the driver walks and stats (the incremental
+    index: size, mtime, sha256, in the driver's SQLite file); the executors hash the new or
+    changed files and inspect only the contents the index does not know."""
     from .sweep import SAMPLE_ROWS, sweep
 
     rows = sample_rows or SAMPLE_ROWS
@@ -138,5 +192,6 @@ def sweep_spark(
         index=index,
         sample_rows=rows,
         runner=spark_runner(spark, sample_rows=rows, partitions=partitions),
+        hasher=spark_hasher(spark, partitions=partitions),
         **kwargs,
     )
