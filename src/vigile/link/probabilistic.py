@@ -238,12 +238,13 @@ def check_memory_limit(limit: str) -> str:
 
 
 def default_memory_limit() -> str:
-    """Half the memory available now, at least 1 GiB: the other half is for vigile's own
+    """Half the memory available now (the machine's, or a container's cgroup limit when
+    lower: `memory.available_bytes`), at least 1 GiB: the other half is for vigile's own
     frames (the patient table read by polars, its Arrow copy for Splink) and the system.
     DuckDB's own default, 80 % of all RAM, ignores what else is running."""
-    import psutil
+    from .memory import available_bytes
 
-    return f"{max(1024, psutil.virtual_memory().available // 2 // 2**20)}MiB"
+    return f"{max(1024, available_bytes() // 2 // 2**20)}MiB"
 
 
 @contextmanager
