@@ -64,3 +64,32 @@ def test_cli_sweep_engine_spark_without_java(monkeypatch, tmp_path):
     assert "\n" not in out and not (tmp_path / "i.db").exists()  # nothing swept
     res = CliRunner().invoke(app, [*args[:4], "--spark-master", "local[2]"])
     assert res.exit_code == 2 and "--engine spark" in res.output
+
+
+def test_local_sessions_get_a_driver_heap_from_available_memory(monkeypatch, tmp_path):
+    """Spark's default heap (1g) holds a whole local run (driver and executors in one JVM):
+    vigile sizes it as DuckDB's budget, half the memory available, unless told otherwise."""
+    pytest.importorskip("pyspark")
+    from vigile.link import memory
+
+    monkeypatch.delenv("SPARK_DRIVER_MEMORY", raising=False)
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
+    monkeypatch.setattr(memory, "available_bytes", lambda: 8 * 2**30)
+    settings = spark_session.session_settings
+    assert settings(None, None, submitted=False)["spark.driver.memory"] == "4096m"
+    assert settings("local[2]", None, submitted=False)["spark.driver.memory"] == "4096m"
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**30)
+    assert settings("local[2]", None, submitted=False)["spark.driver.memory"] == "1024m"
+    # the caller, the environment and spark-defaults.conf win; clusters size their own
+    got = settings("local[2]", {"spark.driver.memory": "3g"}, submitted=False)
+    assert got["spark.driver.memory"] == "3g"
+    assert "spark.driver.memory" not in settings("yarn", None, submitted=False)
+    assert "spark.driver.memory" not in settings("spark://h:7077", None, submitted=False)
+    assert settings(None, {"a": "b"}, submitted=True) == {"a": "b"}
+    (tmp_path / "spark-defaults.conf").write_text("spark.driver.memoryOverhead 1g\n")
+    assert "spark.driver.memory" in settings(None, None, submitted=False)
+    (tmp_path / "spark-defaults.conf").write_text("# site\nspark.driver.memory   12g\n")
+    assert "spark.driver.memory" not in settings(None, None, submitted=False)
+    (tmp_path / "spark-defaults.conf").unlink()
+    monkeypatch.setenv("SPARK_DRIVER_MEMORY", "5g")
+    assert "spark.driver.memory" not in settings(None, None, submitted=False)

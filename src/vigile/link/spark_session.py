@@ -143,6 +143,57 @@ def spark_available() -> str | None:
     return None
 
 
+def _defaults_file_sets(key: str) -> bool:
+    """Whether the spark-defaults.conf Spark will read sets `key`."""
+    conf_dir = os.environ.get("SPARK_CONF_DIR") or (
+        os.path.join(os.environ["SPARK_HOME"], "conf") if os.environ.get("SPARK_HOME") else None
+    )
+    if not conf_dir:
+        return False
+    try:
+        with open(os.path.join(conf_dir, "spark-defaults.conf"), encoding="utf-8") as f:
+            return any(line.split(maxsplit=1)[:1] == [key] for line in f)
+    except OSError:
+        return False
+
+
+def local_driver_memory() -> str:
+    """The heap of a local session's one JVM (driver and executors at once): half the
+    memory available to this process (cgroup limits included), at least 1 GiB. Spark's
+    own default, 1g, is the heap for the whole link or triage of a local run."""
+    from .memory import available_bytes
+
+    return f"{max(1024, available_bytes() // 2 // 2**20)}m"
+
+
+def session_settings(
+    master: str | None, conf: dict[str, str] | None, *, submitted: bool
+) -> dict[str, str]:
+    """The settings of a session vigile creates: the Splink jar, the JDBC driver, a small
+    shuffle width and, for local masters, a driver heap sized from the memory available,
+    unless the caller, SPARK_DRIVER_MEMORY or spark-defaults.conf says otherwise. Under
+    spark-submit its --conf and --jars stand: only the caller's `conf` is added."""
+    from splink.backends.spark import similarity_jar_location
+
+    if submitted:  # spark-submit's --conf and --jars stand (docs/spark.md)
+        return dict(conf or {})
+    settings = {
+        "spark.jars": ",".join(
+            [similarity_jar_location(), *(j for j in JDBC_JARS if os.path.exists(j))]
+        ),
+        "spark.sql.shuffle.partitions": str(DEFAULT_SHUFFLE_PARTITIONS),
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.ui.showConsoleProgress": "false",
+    }
+    if (
+        (master or "local").startswith("local")
+        and not os.environ.get("SPARK_DRIVER_MEMORY")
+        and not _defaults_file_sets("spark.driver.memory")
+    ):
+        settings["spark.driver.memory"] = local_driver_memory()
+    return {**settings, **(conf or {})}
+
+
 def get_spark(
     master: str | None = None,
     connect: str | None = None,
@@ -174,7 +225,6 @@ def get_spark(
     if master and master.startswith("spark://"):
         check_reachable(master, 7077, "the Spark master")
     check_java()
-    from splink.backends.spark import similarity_jar_location
 
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
@@ -184,18 +234,8 @@ def get_spark(
         builder = builder.master(master)
     elif not os.environ.get("PYSPARK_GATEWAY_PORT"):  # not under spark-submit
         builder = builder.master("local[*]")
-    settings = {
-        "spark.jars": ",".join(
-            [similarity_jar_location(), *(j for j in JDBC_JARS if os.path.exists(j))]
-        ),
-        "spark.sql.shuffle.partitions": str(DEFAULT_SHUFFLE_PARTITIONS),
-        "spark.sql.execution.arrow.pyspark.enabled": "true",
-        "spark.ui.showConsoleProgress": "false",
-        **(conf or {}),
-    }
     submitted = bool(os.environ.get("PYSPARK_GATEWAY_PORT"))
-    if submitted:  # spark-submit's --conf and --jars stand (docs/spark.md)
-        settings = dict(conf or {})
+    settings = session_settings(master, conf, submitted=submitted)
     local = (master or "local").startswith("local") and not submitted
     if local and not os.environ.get("PYSPARK_PYTHON"):
         # Local workers run this interpreter (its polars, its vigile), not the system one.
