@@ -122,3 +122,38 @@ def test_cli_sweep_engine_spark(spark, tree, tmp_path):
         out[engine] = json.loads(res.stdout)
     assert out["spark"] == out["local"]
     assert out["spark"]["files_found"] >= 1 and out["spark"]["files_inspected"] >= 2
+
+
+def test_a_crashing_or_hanging_file_does_not_take_the_spark_sweep_down(spark, tmp_path):
+    """A reader that kills its process (as calamine did) or hangs ends a child of the task,
+    not Spark's Python worker: the other files are answered, the culprit is reported
+    unreadable and tried again next sweep (before, the task failed four times and the
+    whole job with it)."""
+    from pathlib import Path
+
+    from vigile.scan.sweep import CRASHED
+    from vigile.scan.sweep_spark import sweep_spark
+
+    here = Path(__file__).resolve().parents[1] / "scan" / "sweep_crash.py"
+    spark.sparkContext.addPyFile(str(here))  # executors (and their children) import it
+    from sweep_crash import crashing_inspect  # noqa: I001 - importable after the line above
+
+    share = tmp_path / "share"
+    share.mkdir()
+    for i in range(5):
+        (share / f"leak_{i}.csv").write_text(
+            "NOM;PRENOM;TEL\n" + "".join(f"MARTIN;Jeanne;06{i}{j:07d}\n" for j in range(40))
+        )
+    (share / "crash.csv").write_text("a\n1\n")
+    (share / "hang.csv").write_text("a\n2\n")
+    index = tmp_path / "i.db"
+    first = sweep_spark(
+        [share], spark, index=index, partitions=2, inspect=crashing_inspect, file_seconds=4
+    )
+    by_name = {f.path.rsplit("/", 1)[-1]: f for f in first.files}
+    for bad in ("crash.csv", "hang.csv"):
+        assert by_name[bad].status == "unreadable"
+        assert CRASHED.format(seconds=4) in by_name[bad].not_read[0]
+    assert len(first.found) == 5 and not first.complete
+    second = sweep_spark([share], spark, index=index, partitions=2, file_seconds=4)
+    assert second.inspected == 2 and second.complete and len(second.found) == 5

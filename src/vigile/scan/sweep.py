@@ -65,9 +65,10 @@ IN_FLIGHT_PER_WORKER = 4  # files handed to the pool at once: a crash re-runs on
 
 Inspect = Callable[[str | bytes, int], dict]
 # Runs the inspection of (sha256, path) pairs and yields (sha256, result or None): the
-# local process pool (`_inspect_all`) or Spark's executors (`sweep_spark.spark_runner`).
+# local process pool (`inspect_all`) or Spark's executors (`sweep_spark.spark_runner`).
 # The walk and the incremental index stay in `sweep`, on this machine.
 Runner = Callable[[list[tuple[str, str]]], Iterable[tuple[str, dict | None]]]
+# `inspect_all`: the local pool, and what each Spark task runs over its slice of files.
 # Hashes the paths of new or changed files: (sha256 or None, why it could not be read) for
 # each, in order. Local threads (`hash_files`) or Spark's executors
 # (`sweep_spark.spark_hasher`: every byte of a large share is read where the share is
@@ -187,7 +188,7 @@ def inspect_file(path: str | bytes, sample_rows: int = SAMPLE_ROWS) -> dict:
 
     Never raises for bad input, and holds no raw name (parts are in their shown form,
     `vigile.read.names.shown`). Readers that may crash run isolated (`vigile.read.isolate`); a crash of the
-    calling process itself is the runner's to catch (see `_inspect_all`)."""
+    calling process itself is the runner's to catch (see `inspect_all`)."""
     p = Path(os.fsdecode(path))
     display = shown_path(p)
     try:
@@ -307,7 +308,7 @@ def walk(
 def _bounded(inspect: Inspect, path: str, sample_rows: int, seconds: float) -> dict:
     """`inspect` in a worker process that ends itself past `seconds` (a thread's timer:
     a reader stuck in native code cannot be interrupted otherwise). The pool sees a
-    crash, and `_inspect_all` isolates the file."""
+    crash, and `inspect_all` isolates the file."""
     timer = threading.Timer(seconds, os._exit, args=(70,))
     timer.daemon = True
     timer.start()
@@ -328,12 +329,13 @@ def _inspect_alone(
             return None
 
 
-def _inspect_all(
+def inspect_all(
     todo: list[tuple[str, str]],
     workers: int,
     sample_rows: int,
     inspect: Inspect = inspect_file,
     seconds: float = FILE_SECONDS,
+    isolate: bool | None = None,
 ) -> Iterator[tuple[str, dict | None]]:
     """(sha256, result) for each (sha256, path) to inspect, in completion order; the
     result is None when inspecting that file crashed its process or took longer than
@@ -342,8 +344,12 @@ def _inspect_all(
     A crashed worker breaks the whole pool and fails every file in flight: only a few
     are handed over at once (IN_FLIGHT_PER_WORKER a worker), so after a crash those are
     re-run each in a pool of its own (the one that crashes again is the culprit), and a
-    new pool takes the rest. One hostile file never stops the sweep, nor the next one."""
-    if workers <= 1 or not todo:  # in this process: no isolation (tests, debugging)
+    new pool takes the rest. One hostile file never stops the sweep, nor the next one.
+
+    `isolate` (default: more than one worker) runs even one worker in a process of its
+    own: Spark's executors do, so that a crash ends a child, not their Python worker."""
+    isolate = workers > 1 if isolate is None else isolate
+    if not isolate or not todo:  # in this process: no isolation (tests, debugging)
         for h, p in todo:
             try:
                 yield h, inspect(p, sample_rows)
@@ -355,10 +361,10 @@ def _inspect_all(
     queue = deque(todo)
     while queue:
         suspects: list[tuple[str, str]] = []
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max(1, workers), mp_context=ctx) as pool:
             flight: dict[Future, tuple[str, str]] = {}
             while (queue or flight) and not suspects:
-                while queue and len(flight) < workers * IN_FLIGHT_PER_WORKER:
+                while queue and len(flight) < max(1, workers) * IN_FLIGHT_PER_WORKER:
                     h, p = queue.popleft()
                     flight[pool.submit(_bounded, inspect, p, sample_rows, seconds)] = (h, p)
                 done, _ = wait(flight, return_when=FIRST_COMPLETED)
@@ -462,7 +468,7 @@ def sweep(
         results = (
             runner(todo)
             if runner is not None
-            else _inspect_all(todo, workers, sample_rows, inspect, file_seconds)
+            else inspect_all(todo, workers, sample_rows, inspect, file_seconds)
         )
         for h, result in results:
             if progress:
@@ -520,6 +526,7 @@ __all__ = [
     "SweepResult",
     "default_index",
     "hash_files",
+    "inspect_all",
     "inspect_file",
     "shown_not_read",
     "sweep",

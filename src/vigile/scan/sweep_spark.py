@@ -108,49 +108,68 @@ def inspect_files_spark(
     *,
     sample_rows: int | None = None,
     partitions: int | None = None,
+    inspect=None,
+    file_seconds: float | None = None,
 ) -> pl.DataFrame:
-    """`inspect_file` of every path, on the executors: path (bytes) + RESULT_FIELDS."""
+    """`inspect_file` of every path, on the executors: path (bytes) + RESULT_FIELDS.
+
+    Each task inspects its files in a child process (`sweep.inspect_all`, one worker,
+    isolated), as the local pool does: a reader that crashes or hangs past `file_seconds`
+    ends that child, not the task, whose other files go on. Such a file's row has a null
+    `status` (the sweep reports it unreadable and tries it again next time). Without the
+    child, a crash would kill Spark's Python worker, fail the task four times and with it
+    the whole job. `inspect` replaces `inspect_file` (a module-level function: tests)."""
     import pyarrow as pa
 
-    from .sweep import SAMPLE_ROWS
+    from .sweep import FILE_SECONDS, SAMPLE_ROWS
 
     rows = sample_rows or SAMPLE_ROWS
+    seconds = file_seconds or FILE_SECONDS
     raw = [os.fsencode(p) for p in paths]
     if not raw:
         return pl.DataFrame(schema={"path": pl.Binary})
-    files = _paths_frame(spark, raw, partitions).select("path")
+    files = _paths_frame(spark, raw, partitions)
+    schema = pa.schema(
+        [
+            ("path", pa.binary()),
+            ("status", pa.string()),
+            ("encrypted", pa.string()),
+            ("categories", pa.list_(pa.string())),
+            ("persons", pa.int64()),
+            ("tables", pa.int64()),
+            ("not_read", pa.list_(pa.string())),
+        ]
+    )
 
-    def inspect(batches: Iterator) -> Iterator:
-        from vigile.scan.sweep import inspect_file
+    def run(batches: Iterator) -> Iterator:
+        from vigile.scan.sweep import inspect_all, inspect_file
 
+        unit = inspect or inspect_file
         for rb in batches:
+            ids, names = rb.column(0).to_pylist(), rb.column(1).to_pylist()
+            todo = [(str(i), p) for i, p in zip(ids, names, strict=True)]
+            got = dict(inspect_all(todo, 1, rows, unit, seconds, isolate=True))
             out = {k: [] for k in ("path", *RESULT_FIELDS)}
-            for p in rb.column(0).to_pylist():
-                got = inspect_file(p, rows)
+            for i, p in todo:
+                answer = got.get(i) or {}  # None: crashed or too long
                 out["path"].append(p)
                 for k in RESULT_FIELDS:
-                    out[k].append(got.get(k))
-            yield pa.RecordBatch.from_pydict(
-                out,
-                schema=pa.schema(
-                    [
-                        ("path", pa.binary()),
-                        ("status", pa.string()),
-                        ("encrypted", pa.string()),
-                        ("categories", pa.list_(pa.string())),
-                        ("persons", pa.int64()),
-                        ("tables", pa.int64()),
-                        ("not_read", pa.list_(pa.string())),
-                    ]
-                ),
-            )
+                    out[k].append(answer.get(k))
+            yield pa.RecordBatch.from_pydict(out, schema=schema)
 
-    result = pl.from_arrow(files.mapInArrow(inspect, _schema()).toArrow())
+    result = pl.from_arrow(files.mapInArrow(run, _schema()).toArrow())
     assert isinstance(result, pl.DataFrame)
     return result
 
 
-def spark_runner(spark, *, sample_rows: int | None = None, partitions: int | None = None):
+def spark_runner(
+    spark,
+    *,
+    sample_rows: int | None = None,
+    partitions: int | None = None,
+    inspect=None,
+    file_seconds: float | None = None,
+):
     """A `sweep.Runner` on Spark: the (sha256, path) pairs the index did not know are
     inspected on the executors, one `inspect_files_spark` job, results by sha256."""
 
@@ -158,13 +177,18 @@ def spark_runner(spark, *, sample_rows: int | None = None, partitions: int | Non
         if not todo:
             return
         got = inspect_files_spark(
-            spark, [p for _, p in todo], sample_rows=sample_rows, partitions=partitions
+            spark,
+            [p for _, p in todo],
+            sample_rows=sample_rows,
+            partitions=partitions,
+            inspect=inspect,
+            file_seconds=file_seconds,
         )
         by_path = {bytes(r["path"]): r for r in got.iter_rows(named=True)}
         for h, p in todo:
             r = by_path.get(os.fsencode(p))
-            if r is None:  # an executor lost: reported unreadable, retried next sweep
-                yield h, None
+            if r is None or r["status"] is None:  # crashed, too long, or an executor lost:
+                yield h, None  # reported unreadable, retried next sweep
                 continue
             yield h, {k: list(r[k]) if k in ("categories", "not_read") else r[k]
                       for k in RESULT_FIELDS}  # fmt: skip
@@ -179,19 +203,25 @@ def sweep_spark(
     *,
     sample_rows: int | None = None,
     partitions: int | None = None,
+    inspect=None,
+    file_seconds: float | None = None,
     **kwargs,
 ):
     """`sweep.sweep` with the reading on Spark: the driver walks and stats (the incremental
     index: size, mtime, sha256, in the driver's SQLite file); the executors hash the new or
     changed files and inspect only the contents the index does not know."""
-    from .sweep import SAMPLE_ROWS, sweep
+    from .sweep import FILE_SECONDS, SAMPLE_ROWS, sweep
 
     rows = sample_rows or SAMPLE_ROWS
+    seconds = file_seconds or FILE_SECONDS
     return sweep(
         roots,
         index=index,
         sample_rows=rows,
-        runner=spark_runner(spark, sample_rows=rows, partitions=partitions),
+        file_seconds=seconds,
+        runner=spark_runner(
+            spark, sample_rows=rows, partitions=partitions, inspect=inspect, file_seconds=seconds
+        ),
         hasher=spark_hasher(spark, partitions=partitions),
         **kwargs,
     )
