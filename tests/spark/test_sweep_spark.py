@@ -157,3 +157,53 @@ def test_a_crashing_or_hanging_file_does_not_take_the_spark_sweep_down(spark, tm
     assert len(first.found) == 5 and not first.complete
     second = sweep_spark([share], spark, index=index, partitions=2, file_seconds=4)
     assert second.inspected == 2 and second.complete and len(second.found) == 5
+
+
+def test_waves_report_progress_and_a_killed_sweep_keeps_its_done_waves(
+    spark, tree, tmp_path, monkeypatch
+):
+    """The Spark runner answers wave by wave: progress moves as each wave's job ends
+    (not in one jump after one job), and a sweep stopped in its second wave has recorded
+    the first (the next sweep reads only the rest), with the findings of a sweep never
+    stopped."""
+    from vigile.scan import sweep_spark as module
+
+    root, _ = tree
+    monkeypatch.setattr(sweep, "RECORD_EVERY", 2)
+    whole = module.sweep_spark([root], spark, index=tmp_path / "whole.db", sample_rows=1000)
+    total = whole.inspected
+    events: list[str] = []
+    real = module.inspect_files_spark
+
+    def job(spark, paths, **kw):
+        events.append(f"job {len(paths)}")
+        return real(spark, paths, **kw)
+
+    monkeypatch.setattr(module, "inspect_files_spark", job)
+    module.sweep_spark(
+        [root], spark, index=tmp_path / "p.db", sample_rows=1000, wave_files=2,
+        progress=lambda done, total: events.append(f"done {done}"),
+    )  # fmt: skip
+    want = ["done 0"]
+    for start in range(0, total, 2):
+        n = min(2, total - start)
+        want += [f"job {n}", *(f"done {start + k + 1}" for k in range(n))]
+    assert events == want
+
+    class Killed(Exception):
+        pass
+
+    def kill_in_second_wave(done: int, total: int) -> None:
+        if done == 3:
+            raise Killed
+
+    events.clear()
+    with pytest.raises(Killed):
+        module.sweep_spark(
+            [root], spark, index=tmp_path / "k.db", sample_rows=1000, wave_files=2,
+            progress=kill_in_second_wave,
+        )  # fmt: skip
+    assert events == ["job 2", "job 2"]  # the later waves never ran
+    again = module.sweep_spark([root], spark, index=tmp_path / "k.db", sample_rows=1000)
+    assert again.inspected == total - 2
+    assert _seen(again) == _seen(whole)

@@ -23,6 +23,13 @@ from pathlib import Path
 import polars as pl
 
 RESULT_FIELDS = ("status", "encrypted", "categories", "persons", "tables", "not_read")
+# The Spark runner inspects the files in waves, one job each: FILES_PER_CORE files a core
+# (local[2]: 2,000, about a minute at ~57 CPU ms a file), in two tasks a core, so that
+# each task's child process (~1 s to start) serves ~500 files. Between waves the sweep
+# records the answers in its index and reports progress: a killed or failed sweep loses
+# at most one wave, and the operator sees an ETA instead of one jump at the end.
+FILES_PER_CORE = 1_000
+TASKS_PER_CORE = 2
 
 
 def _schema():
@@ -169,29 +176,33 @@ def spark_runner(
     partitions: int | None = None,
     inspect=None,
     file_seconds: float | None = None,
+    wave_files: int | None = None,
 ):
     """A `sweep.Runner` on Spark: the (sha256, path) pairs the index did not know are
-    inspected on the executors, one `inspect_files_spark` job, results by sha256."""
+    inspected on the executors in waves of `wave_files` (default FILES_PER_CORE a core),
+    one `inspect_files_spark` job each, results by sha256 as each wave ends."""
 
     def run(todo: list[tuple[str, str]]) -> Iterator[tuple[str, dict | None]]:
-        if not todo:
-            return
-        got = inspect_files_spark(
-            spark,
-            [p for _, p in todo],
-            sample_rows=sample_rows,
-            partitions=partitions,
-            inspect=inspect,
-            file_seconds=file_seconds,
-        )
-        by_path = {bytes(r["path"]): r for r in got.iter_rows(named=True)}
-        for h, p in todo:
-            r = by_path.get(os.fsencode(p))
-            if r is None or r["status"] is None:  # crashed, too long, or an executor lost:
-                yield h, None  # reported unreadable, retried next sweep
-                continue
-            yield h, {k: list(r[k]) if k in ("categories", "not_read") else r[k]
-                      for k in RESULT_FIELDS}  # fmt: skip
+        cores = max(1, spark.sparkContext.defaultParallelism)
+        step = wave_files or cores * FILES_PER_CORE
+        for start in range(0, len(todo), step):
+            wave = todo[start : start + step]
+            got = inspect_files_spark(
+                spark,
+                [p for _, p in wave],
+                sample_rows=sample_rows,
+                partitions=partitions or max(1, min(len(wave), cores * TASKS_PER_CORE)),
+                inspect=inspect,
+                file_seconds=file_seconds,
+            )
+            by_path = {bytes(r["path"]): r for r in got.iter_rows(named=True)}
+            for h, p in wave:
+                r = by_path.get(os.fsencode(p))
+                if r is None or r["status"] is None:  # crashed, too long, an executor lost:
+                    yield h, None  # reported unreadable, retried next sweep
+                    continue
+                yield h, {k: list(r[k]) if k in ("categories", "not_read") else r[k]
+                          for k in RESULT_FIELDS}  # fmt: skip
 
     return run
 
@@ -205,6 +216,7 @@ def sweep_spark(
     partitions: int | None = None,
     inspect=None,
     file_seconds: float | None = None,
+    wave_files: int | None = None,
     **kwargs,
 ):
     """`sweep.sweep` with the reading on Spark: the driver walks and stats (the incremental
@@ -220,7 +232,12 @@ def sweep_spark(
         sample_rows=rows,
         file_seconds=seconds,
         runner=spark_runner(
-            spark, sample_rows=rows, partitions=partitions, inspect=inspect, file_seconds=seconds
+            spark,
+            sample_rows=rows,
+            partitions=partitions,
+            inspect=inspect,
+            file_seconds=seconds,
+            wave_files=wave_files,
         ),
         hasher=spark_hasher(spark, partitions=partitions),
         **kwargs,
