@@ -54,9 +54,9 @@ def main() -> None:
     index = DATA / f"sweep_bench_index{suffix}.db"
     index.unlink(missing_ok=True)
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _machine_cpu()
     first = sweep([root], index=index, workers=args.workers)
-    t1 = time.perf_counter() - t
+    t1, c1 = time.perf_counter() - t, _machine_cpu() - c
     t = time.perf_counter()
     second = sweep([root], index=index)
     t2 = time.perf_counter() - t
@@ -69,7 +69,8 @@ def main() -> None:
         kinds[f.status] = kinds.get(f.status, 0) + 1
     print(f"files seen: {first.seen}, inspected: {first.inspected} distinct contents, {kinds}")
     print(f"not fully read: {len(first.not_fully_read)} file(s), {len(first.errors)} folder(s)")
-    print(f"first sweep:  {t1:7.1f} s  ({first.seen / t1:,.0f} files/s)")
+    print(f"first sweep:  {t1:7.1f} s  ({first.seen / t1:,.0f} files/s; machine CPU {c1:,.0f} s, "
+          f"{c1 / first.seen * 1000:.1f} ms a file)")  # fmt: skip
     print(f"second sweep: {t2:7.2f} s  (inspected {second.inspected}); speed-up {t1 / t2:,.0f}x")
     print(
         f"planted exports found: {len(planted & found)}/{len(planted)}; false alarms: {len(false)}"
@@ -83,10 +84,20 @@ def main() -> None:
         "PASS" if ok else "FAIL", "(all planted found, no false alarm, second sweep >= 10x faster)"
     )
     if args.spark:
-        on_spark(args.spark, root, first, t1, suffix)
+        on_spark(args.spark, root, first, t1, c1, suffix)
 
 
-def on_spark(master: str, root: Path, local, t_local: float, suffix: str) -> None:
+def _machine_cpu() -> float:
+    """CPU seconds (user + system) the whole machine spent so far: every process of a
+    sweep (pool workers, the Spark JVM and its Python workers) and anything else running,
+    so only meaningful on a quiet machine (the load average is printed)."""
+    import psutil
+
+    t = psutil.cpu_times()
+    return t.user + t.system
+
+
+def on_spark(master: str, root: Path, local, t_local: float, c_local: float, suffix: str) -> None:
     """The same first sweep with the inspection on Spark: findings and per-file overhead."""
     import os
 
@@ -98,9 +109,9 @@ def on_spark(master: str, root: Path, local, t_local: float, suffix: str) -> Non
     t_session = time.perf_counter() - t
     index = DATA / f"sweep_bench_index_spark{suffix}.db"
     index.unlink(missing_ok=True)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _machine_cpu()
     got = sweep_spark([root], spark, index=index)
-    t_spark = time.perf_counter() - t
+    t_spark, c_spark = time.perf_counter() - t, _machine_cpu() - c
 
     def seen(r) -> list[tuple]:
         return [(f.path, f.status, f.categories, f.persons, f.tables) for f in r.files]
@@ -110,8 +121,9 @@ def on_spark(master: str, root: Path, local, t_local: float, suffix: str) -> Non
     print(f"Spark {master}: session start {t_session:.1f} s (apart), first sweep {t_spark:.1f} s "
           f"({n / t_spark:,.0f} files/s) vs local pool {t_local:.1f} s ({n / t_local:,.0f} files/s)")  # fmt: skip
     print(f"same findings file for file: {same}; inspected {got.inspected} vs {local.inspected}")
-    print(f"per-file overhead of Spark: {(t_spark - t_local) / n * 1000:+.2f} ms "
-          f"(load average {os.getloadavg()[0]:.1f}: the machine is shared)")  # fmt: skip
+    print(f"per-file overhead of Spark: {(t_spark - t_local) / n * 1000:+.2f} ms wall, "
+          f"{(c_spark - c_local) / n * 1000:+.2f} ms machine CPU (Spark {c_spark:,.0f} CPU s vs "
+          f"local {c_local:,.0f}; load average {os.getloadavg()[0]:.1f})")  # fmt: skip
     spark.stop()
 
 
