@@ -195,15 +195,10 @@ def test_a_folder_that_cannot_be_listed_is_reported(tmp_path, monkeypatch):
 
 def test_a_crashing_worker_is_isolated_and_retried_next_sweep(tmp_path):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from sweep_crash import crashing_inspect
+    from sweep_crash import crash_share, crashing_inspect
 
     share = tmp_path / "share"
-    share.mkdir()
-    for i in range(6):
-        (share / f"leak_{i}.csv").write_text(
-            "NOM;PRENOM;TEL\n" + "".join(f"MARTIN;Jeanne;06{i}{j:07d}\n" for j in range(40))
-        )
-    (share / "crash.csv").write_text("a\n1\n")
+    crash_share(share, 6)
     index = tmp_path / "i.db"
     first = sweep([share], index=index, workers=2, inspect=crashing_inspect)
     crashed = [f for f in first.files if f.path.endswith("crash.csv")]

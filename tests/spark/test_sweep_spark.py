@@ -136,16 +136,10 @@ def test_a_crashing_or_hanging_file_does_not_take_the_spark_sweep_down(spark, tm
 
     here = Path(__file__).resolve().parents[1] / "scan" / "sweep_crash.py"
     spark.sparkContext.addPyFile(str(here))  # executors (and their children) import it
-    from sweep_crash import crashing_inspect  # noqa: I001 - importable after the line above
+    from sweep_crash import crash_share, crashing_inspect  # noqa: I001 - after addPyFile
 
     share = tmp_path / "share"
-    share.mkdir()
-    for i in range(5):
-        (share / f"leak_{i}.csv").write_text(
-            "NOM;PRENOM;TEL\n" + "".join(f"MARTIN;Jeanne;06{i}{j:07d}\n" for j in range(40))
-        )
-    (share / "crash.csv").write_text("a\n1\n")
-    (share / "hang.csv").write_text("a\n2\n")
+    crash_share(share, 5, hang=True)
     index = tmp_path / "i.db"
     first = sweep_spark(
         [share], spark, index=index, partitions=2, inspect=crashing_inspect, file_seconds=4
