@@ -233,3 +233,26 @@ def test_inspect_file_answer_is_plain_and_relative(hostile):
     answer = inspect_file(os.fsencode(files["xlsx_corner_cell"]), 100)
     assert json.loads(json.dumps(answer)) == answer
     assert answer["status"] == "found" and answer["not_read"][0].startswith("#S: ")
+
+
+def test_cli_a_failed_spark_job_is_one_line_without_paths(tmp_path, monkeypatch):
+    """A Spark job that fails (executors lost, a cluster stopped) ends in one line naming
+    the error's class and what to do, never the error's text (it can quote file names)."""
+    from vigile.cli import sweep_cmd
+    from vigile.scan import sweep_spark
+
+    share = tmp_path / "share"
+    share.mkdir()
+    (share / "DUPONT_Jean_bilan.csv").write_text("a\n1\n")
+
+    def lost(*_a, **_k):
+        raise RuntimeError(f"Task failed while reading {share}/DUPONT_Jean_bilan.csv")
+
+    monkeypatch.setattr(sweep_cmd, "spark_or_fail", lambda *_a, **_k: object())
+    monkeypatch.setattr(sweep_spark, "sweep_spark", lost)
+    res = CliRunner().invoke(
+        app, ["sweep", str(share), "--engine", "spark", "--index", str(tmp_path / "i.db")]
+    )
+    assert res.exit_code == 2
+    assert "RuntimeError" in res.output and "run the same command again" in res.output
+    assert "DUPONT" not in res.output and len(res.output.strip().splitlines()) <= 2

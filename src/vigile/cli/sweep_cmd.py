@@ -148,7 +148,15 @@ def sweep_cmd(
         if spark is not None:
             from ..scan.sweep_spark import sweep_spark
 
-            result = sweep_spark(folders, spark, index=index, sample_rows=rows, progress=advance)
+            try:
+                result = sweep_spark(
+                    folders, spark, index=index, sample_rows=rows, progress=advance
+                )
+            except Exception as e:  # noqa: BLE001 - a JVM error text can quote paths
+                fail(
+                    f"the sweep on Spark failed ({type(e).__name__}); the files inspected "
+                    "before are kept in the index: run the same command again to go on"
+                )
         else:
             result = sweep(
                 folders, index=index, workers=workers, sample_rows=rows, progress=advance
