@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
-RESULT_FIELDS = ("status", "encrypted", "categories", "persons", "tables", "not_read")
 # The Spark runner inspects the files in waves, one job each: FILES_PER_CORE files a core
 # (local[2]: 2,000, about a minute at ~57 CPU ms a file), in two tasks a core, so that
 # each task's child process (~1 s to start) serves ~500 files. Between waves the sweep
@@ -32,33 +32,32 @@ FILES_PER_CORE = 1_000
 TASKS_PER_CORE = 2
 
 
-def _schema():
-    from pyspark.sql.types import (
-        ArrayType,
-        BinaryType,
-        LongType,
-        StringType,
-        StructField,
-        StructType,
-    )
+# What an executor sends back, written once as Arrow schemas; Spark's StructType for
+# `mapInArrow` is derived from them (`_spark`), so the two can never disagree.
+INSPECTED = pa.schema(
+    [
+        ("path", pa.binary()),
+        ("status", pa.string()),
+        ("encrypted", pa.string()),
+        ("categories", pa.list_(pa.string())),
+        ("persons", pa.int64()),
+        ("tables", pa.int64()),
+        ("not_read", pa.list_(pa.string())),
+    ]
+)
+RESULT_FIELDS = tuple(INSPECTED.names[1:])  # what `inspect_file` answers of a path
+HASHED = pa.schema([("i", pa.int64()), ("sha256", pa.string()), ("why", pa.string())])
 
-    return StructType(
-        [
-            StructField("path", BinaryType()),
-            StructField("status", StringType()),
-            StructField("encrypted", StringType()),
-            StructField("categories", ArrayType(StringType())),
-            StructField("persons", LongType()),
-            StructField("tables", LongType()),
-            StructField("not_read", ArrayType(StringType())),
-        ]
-    )
+
+def _spark(schema: pa.Schema):
+    """The Spark StructType of an Arrow schema (pyspark's own conversion)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
 
 
 def _paths_frame(spark, raw: list[bytes], partitions: int | None):
     """A DataFrame of (i, path) in `partitions` slices (default: 4 a core)."""
-    import pyarrow as pa
-
     n = partitions or max(1, min(len(raw), spark.sparkContext.defaultParallelism * 4))
     table = pa.table(
         {"i": pa.array(range(len(raw)), type=pa.int64()), "path": pa.array(raw, pa.binary())}
@@ -70,13 +69,9 @@ def hash_files_spark(
     spark, paths: list[str | bytes], *, partitions: int | None = None
 ) -> list[tuple[str | None, str]]:
     """`sweep.hash_files` on the executors: (sha256 or None, why) of each path, in order."""
-    import pyarrow as pa
-    from pyspark.sql.types import LongType, StringType, StructField, StructType
-
     raw = [os.fsencode(p) for p in paths]
     if not raw:
         return []
-    schema = pa.schema([("i", pa.int64()), ("sha256", pa.string()), ("why", pa.string())])
 
     def digest(batches: Iterator) -> Iterator:
         from vigile.scan.sweep import hash_files
@@ -86,19 +81,10 @@ def hash_files_spark(
             yield pa.RecordBatch.from_arrays(
                 [rb.column(0), pa.array([h for h, _ in got], pa.string()),
                  pa.array([w for _, w in got], pa.string())],
-                schema=schema,
+                schema=HASHED,
             )  # fmt: skip
 
-    out = _paths_frame(spark, raw, partitions).mapInArrow(
-        digest,
-        StructType(
-            [
-                StructField("i", LongType()),
-                StructField("sha256", StringType()),
-                StructField("why", StringType()),
-            ]
-        ),  # fmt: skip
-    )
+    out = _paths_frame(spark, raw, partitions).mapInArrow(digest, _spark(HASHED))
     by_i = {r["i"]: (r["sha256"], r["why"] or "") for r in out.toArrow().to_pylist()}
     # a row an executor lost is a file not hashed: reported unreadable, hashed next sweep
     return [by_i.get(i, (None, "not hashed (an executor was lost)")) for i in range(len(raw))]
@@ -126,8 +112,6 @@ def inspect_files_spark(
     `status` (the sweep reports it unreadable and tries it again next time). Without the
     child, a crash would kill Spark's Python worker, fail the task four times and with it
     the whole job. `inspect` replaces `inspect_file` (a module-level function: tests)."""
-    import pyarrow as pa
-
     from .sweep import FILE_SECONDS, SAMPLE_ROWS
 
     rows = sample_rows or SAMPLE_ROWS
@@ -136,17 +120,6 @@ def inspect_files_spark(
     if not raw:
         return pl.DataFrame(schema={"path": pl.Binary})
     files = _paths_frame(spark, raw, partitions)
-    schema = pa.schema(
-        [
-            ("path", pa.binary()),
-            ("status", pa.string()),
-            ("encrypted", pa.string()),
-            ("categories", pa.list_(pa.string())),
-            ("persons", pa.int64()),
-            ("tables", pa.int64()),
-            ("not_read", pa.list_(pa.string())),
-        ]
-    )
 
     def run(batches: Iterator) -> Iterator:
         from vigile.scan.sweep import inspect_all, inspect_file
@@ -162,9 +135,9 @@ def inspect_files_spark(
                 out["path"].append(p)
                 for k in RESULT_FIELDS:
                     out[k].append(answer.get(k))
-            yield pa.RecordBatch.from_pydict(out, schema=schema)
+            yield pa.RecordBatch.from_pydict(out, schema=INSPECTED)
 
-    result = pl.from_arrow(files.mapInArrow(run, _schema()).toArrow())
+    result = pl.from_arrow(files.mapInArrow(run, _spark(INSPECTED)).toArrow())
     assert isinstance(result, pl.DataFrame)
     return result
 
