@@ -261,16 +261,29 @@ def print_table(table: list[dict]) -> None:
 
 
 def text_plot(table: list[dict], width: int = 60) -> str:
-    """Wall seconds against the patient count, as text bars (matplotlib is not a
-    dependency of vigile): one bar per run, both engines, scaled to the largest."""
+    """Wall seconds, CPU seconds and peak RSS against the patient count, as text bars
+    (matplotlib is not a dependency of vigile): one bar per run, both engines, each
+    block scaled to its largest value."""
     rows = sorted(table, key=lambda r: (r["patients_db"], r["engine"]))
-    top = max((r["wall_s"] for r in rows), default=1) or 1
-    lines = [f"wall seconds, {width} columns = {top:,.0f} s (machine shared: see load)"]
-    for r in rows:
-        bar = ("#" if r["engine"] == "spark" else "=") * max(1, round(width * r["wall_s"] / top))
-        lines.append(f"{r['patients_db'] / 1e6:5.2f} M {r['engine']:<6} {bar} {r['wall_s']:,.0f}")
-    lines.append("= duckdb   # spark local[2]")
-    return "\n".join(lines)
+    blocks = []
+    for key, label, fmt in (
+        ("wall_s", "wall seconds", "{:,.0f} s"),
+        ("cpu_s", "CPU seconds (whole process tree)", "{:,.0f} CPU s"),
+        ("peak_rss_gb", "peak RSS", "{:,.2f} GB"),
+    ):
+        have = [r for r in rows if isinstance(r.get(key), int | float)]
+        if not have:
+            continue
+        top = max(r[key] for r in have) or 1
+        lines = [f"{label}, {width} columns = {fmt.format(top)} (load: see the table)"]
+        for r in have:
+            bar = ("#" if r["engine"] == "spark" else "=") * max(1, round(width * r[key] / top))
+            lines.append(
+                f"{r['patients_db'] / 1e6:5.2f} M {r['engine']:<6} {bar} {fmt.format(r[key])}"
+            )
+        blocks.append("\n".join(lines))
+    blocks.append("= duckdb   # spark local[2]")
+    return "\n\n".join(blocks)
 
 
 if __name__ == "__main__":
