@@ -24,7 +24,7 @@ import polars as pl
 import pyarrow as pa
 
 # The Spark runner inspects the files in waves, one job each: FILES_PER_CORE files a core
-# (local[2]: 2,000, about a minute at ~57 CPU ms a file), in two tasks a core, so that
+# (local[2]: 2,000, about a minute at ~60 CPU ms a file), in two tasks a core, so that
 # each task's child process (~1 s to start) serves ~500 files. Between waves the sweep
 # records the answers in its index and reports progress: a killed or failed sweep loses
 # at most one wave, and the operator sees an ETA instead of one jump at the end.
